@@ -1,0 +1,42 @@
+# Project-wide compile settings and helpers.
+
+# Warnings are errors in our own code (DEVELOPERS.md).
+add_library(cloudnet_warnings INTERFACE)
+target_compile_options(cloudnet_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough -Werror)
+
+if(CLOUDNET_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# cloudnet_library(NAME SOURCES ... DEPS ...): a static library cloudnet_NAME
+# whose headers are included as "NAME/header.h" from src/.
+function(cloudnet_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(cloudnet_${name} STATIC ${ARG_SOURCES})
+  add_library(cloudnet::${name} ALIAS cloudnet_${name})
+  target_include_directories(cloudnet_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(cloudnet_${name} PUBLIC ${ARG_DEPS} PRIVATE cloudnet_warnings ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# cloudnet_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary
+# registered with CTest, one CTest test per TEST().
+function(cloudnet_test name)
+  if(NOT CLOUDNET_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main cloudnet_warnings)
+  target_compile_definitions(${name} PRIVATE
+    CLOUDNET_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    CLOUDNET_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared"
+    CLOUDNET_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+endfunction()
