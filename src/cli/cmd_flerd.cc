@@ -32,13 +32,15 @@ void print(const flerd::Diagnostics& d, bool warnings) {
 }  // namespace
 
 void add_validate_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("validate", "Check FleRD documents; print every problem as file:line:col");
+  auto* cmd =
+      app.add_subcommand("validate", "Check FleRD documents; print every problem as file:line:col");
   auto files = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>();
   auto strict = std::make_shared<bool>(false);
   auto quiet = std::make_shared<bool>(false);
   cmd->add_option("files", *files, "Documents to check (.xml, .yaml, .yml, .json)")->required();
-  cmd->add_option("--format", *format, "Read all files as xml, yaml or json (default: by extension)");
+  cmd->add_option("--format", *format,
+                  "Read all files as xml, yaml or json (default: by extension)");
   cmd->add_flag("--strict", *strict, "Treat warnings as errors");
   cmd->add_flag("-q,--quiet", *quiet, "Do not print warnings");
   cmd->callback([=, &exit_code] {
@@ -48,11 +50,13 @@ void add_validate_command(CLI::App& app, int& exit_code) {
     for (const auto& f : *files) {
       auto loaded = flerd::read_file(f, fmt);
       print(loaded.diagnostics, !*quiet || *strict);
-      const bool fails = loaded.diagnostics.has_errors() ||
-                         (*strict && loaded.diagnostics.warning_count() > 0);
-      if (fails) ++bad;
-      else if (!*quiet) std::cout << f << ": valid (" << loaded.document.object_count() << " objects, "
-                                  << loaded.diagnostics.warning_count() << " warnings)\n";
+      const bool fails =
+          loaded.diagnostics.has_errors() || (*strict && loaded.diagnostics.warning_count() > 0);
+      if (fails)
+        ++bad;
+      else if (!*quiet)
+        std::cout << f << ": valid (" << loaded.document.object_count() << " objects, "
+                  << loaded.diagnostics.warning_count() << " warnings)\n";
     }
     exit_code = bad ? 1 : 0;
   });
@@ -84,8 +88,8 @@ void add_convert_command(CLI::App& app, int& exit_code) {
     auto loaded = flerd::read_file(*in, ffrom);
     print(loaded.diagnostics, true);
     if (loaded.diagnostics.has_errors() && !*force) {
-      std::cerr << "cloudnet: not converting " << *in << ": "
-                << loaded.diagnostics.error_count() << " error(s) (use --force to convert anyway)\n";
+      std::cerr << "cloudnet: not converting " << *in << ": " << loaded.diagnostics.error_count()
+                << " error(s) (use --force to convert anyway)\n";
       exit_code = 1;
       return;
     }

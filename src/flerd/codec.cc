@@ -93,21 +93,43 @@ class Decoder {
             std::string("expected a text value for '") + field + "', found " + n.kind_name());
       return std::nullopt;
     }
+    // XML 1.0 cannot carry most control characters, so a document that has
+    // them could not be written in all three forms.
+    for (const char c : n.scalar) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 && c != '\t' && c != '\n') {
+        error(n, field,
+              std::string("control character (code ") + std::to_string(u) + ") in '" + field +
+                  "'; only tab and newline are allowed in text");
+        return std::nullopt;
+      }
+    }
     return n.scalar;
   }
-  std::optional<std::string> qname(const Node& n, const char* field) {
+  // Text of a value whose XML Schema type collapses white space (xs:QName,
+  // xs:integer, xs:float, xs:boolean, enumerations); strings keep theirs.
+  std::optional<std::string> token(const Node& n, const char* field) {
     auto s = text(n, field);
+    if (!s) return s;
+    const auto b = s->find_first_not_of(" \t\n");
+    if (b == std::string::npos) return std::string();
+    const auto e = s->find_last_not_of(" \t\n");
+    return s->substr(b, e - b + 1);
+  }
+  std::optional<std::string> qname(const Node& n, const char* field) {
+    auto s = token(n, field);
     if (!s) return std::nullopt;
     if (!valid_qname(*s)) {
       error(n, field,
-            "'" + *s + "' is not a valid id (xs:QName: a name or prefix:name of letters, digits, "
-                       "'_', '-', '.', starting with a letter or '_')");
+            "'" + *s +
+                "' is not a valid id (xs:QName: a name or prefix:name of letters, digits, "
+                "'_', '-', '.', starting with a letter or '_')");
       return std::nullopt;
     }
     return s;
   }
   std::optional<std::int64_t> integer(const Node& n, const char* field) {
-    auto s = text(n, field);
+    auto s = token(n, field);
     if (!s) return std::nullopt;
     std::int64_t v = 0;
     const char* b = s->data();
@@ -125,7 +147,7 @@ class Decoder {
     return v;
   }
   std::optional<double> number(const Node& n, const char* field) {
-    auto s = text(n, field);
+    auto s = token(n, field);
     if (!s) return std::nullopt;
     double v = 0;
     const char* b = s->data();
@@ -137,14 +159,14 @@ class Decoder {
       return std::nullopt;
     }
     if (ec != std::errc() || ptr != e || b == e || !std::isfinite(v)) {
-      error(n, field, std::string("expected a finite number for '") + field + "', found '" + *s +
-                          "'");
+      error(n, field,
+            std::string("expected a finite number for '") + field + "', found '" + *s + "'");
       return std::nullopt;
     }
     return v;
   }
   std::optional<bool> boolean(const Node& n, const char* field) {
-    auto s = text(n, field);
+    auto s = token(n, field);
     if (!s) return std::nullopt;
     if (*s == "true" || *s == "1") return true;
     if (*s == "false" || *s == "0") return false;
@@ -274,7 +296,8 @@ void Decoder::fields(const Node& obj, const char* type, std::initializer_list<Fi
               "unexpected attribute '" + key.substr(1) + "' on " + type +
                   "; FleRD puts every field in an element");
       } else {
-        error(value, key, "unknown field '" + key + "' in " + type + "; expected one of: " + expected);
+        error(value, key,
+              "unknown field '" + key + "' in " + type + "; expected one of: " + expected);
       }
       continue;
     }
@@ -283,7 +306,8 @@ void Decoder::fields(const Node& obj, const char* type, std::initializer_list<Fi
       // features / networkInterfaces: a list of items in either style.
       ++seen[i];
       if (seen[i] > 1) {
-        error(value, f.name, std::string("field '") + f.name + "' appears more than once in " + type);
+        error(value, f.name,
+              std::string("field '") + f.name + "' appears more than once in " + type);
         continue;
       }
       if (value.kind == Node::Kind::kList) {
@@ -311,6 +335,7 @@ void Decoder::fields(const Node& obj, const char* type, std::initializer_list<Fi
     }
     if (value.kind == Node::Kind::kList) {
       if (f.max == 1) {
+        ++seen[i];  // present, though wrong: no second "missing" error
         error(value, f.name,
               std::string("field '") + f.name + "' of " + type + " takes one value, found a list");
         continue;
@@ -321,8 +346,9 @@ void Decoder::fields(const Node& obj, const char* type, std::initializer_list<Fi
     }
     ++seen[i];
     if (f.max == 1 && seen[i] > 1) {
-      error(value, f.name, std::string("field '") + f.name + "' appears more than once in " + type +
-                               "; the schema allows one");
+      error(value, f.name,
+            std::string("field '") + f.name + "' appears more than once in " + type +
+                "; the schema allows one");
       continue;
     }
     f.read(value);
@@ -343,8 +369,9 @@ void Decoder::fields(const Node& obj, const char* type, std::initializer_list<Fi
 
 void Decoder::document(const Node& root, Document& doc) {
   if (root.kind != Node::Kind::kMap) {
-    error(root, "", std::string("expected a FleRD document (an object with Topology entries), found ") +
-                        root.kind_name());
+    error(root, "",
+          std::string("expected a FleRD document (an object with Topology entries), found ") +
+              root.kind_name());
     return;
   }
   // Namespace declarations and other root attributes come first; the rest
@@ -360,7 +387,8 @@ void Decoder::document(const Node& root, Document& doc) {
     } else if (key == "namespaces" || key == "attributes") {
       auto& target = key == "namespaces" ? doc.namespaces : doc.root_attributes;
       if (value.kind != Node::Kind::kMap) {
-        error(value, key, "expected '" + key + "' to map names to text, found " + value.kind_name());
+        error(value, key,
+              "expected '" + key + "' to map names to text, found " + value.kind_name());
         continue;
       }
       for (const auto& [k, v] : value.fields) {
@@ -402,7 +430,7 @@ void Decoder::topology(const Node& n, Topology& t) {
 void Decoder::graph_label(const Node& n, GraphLabel& gl) {
   current_id_.clear();
   Field type{"graph_type", 1, 1, [this, &gl](const Node& v) {
-               auto s = text(v, "graph_type");
+               auto s = token(v, "graph_type");
                if (!s) return;
                if (auto t = graph_type_from_string(*s)) {
                  gl.graph_type = *t;
@@ -418,17 +446,17 @@ void Decoder::graph_label(const Node& n, GraphLabel& gl) {
 
 void Decoder::element(const Node& n, NetworkElement& ne) {
   current_id_.clear();
-  fields(n, "NetworkElement",
-         {req_id("id", ne.id), req_text("identifier", ne.identifier), opt_text("alias", ne.alias),
-          req_text("ne_type", ne.ne_type), opt_ref("graphLabel", ne.graphLabel),
-          refs("hostedNetworkElement", 0, ne.hostedNetworkElement),
-          refs("hostingNetworkElement", 0, ne.hostingNetworkElement),
-          refs("resource", 0, ne.resource),
-          wrapped("features", "Feature", 0, ne.features, &Decoder::feature),
-          wrapped("networkInterfaces", "NetworkInterface", 0, ne.networkInterfaces,
-                  &Decoder::interface),
-          opt_ref("customerConsoleInterface", ne.customerConsoleInterface),
-          opt_ref("providerConsoleInterface", ne.providerConsoleInterface)});
+  fields(
+      n, "NetworkElement",
+      {req_id("id", ne.id), req_text("identifier", ne.identifier), opt_text("alias", ne.alias),
+       req_text("ne_type", ne.ne_type), opt_ref("graphLabel", ne.graphLabel),
+       refs("hostedNetworkElement", 0, ne.hostedNetworkElement),
+       refs("hostingNetworkElement", 0, ne.hostingNetworkElement), refs("resource", 0, ne.resource),
+       wrapped("features", "Feature", 0, ne.features, &Decoder::feature),
+       wrapped("networkInterfaces", "NetworkInterface", 0, ne.networkInterfaces,
+               &Decoder::interface),
+       opt_ref("customerConsoleInterface", ne.customerConsoleInterface),
+       opt_ref("providerConsoleInterface", ne.providerConsoleInterface)});
 }
 
 void Decoder::interface(const Node& n, NetworkInterface& ni) {
@@ -458,13 +486,14 @@ void Decoder::interface(const Node& n, NetworkInterface& ni) {
 
 void Decoder::resource(const Node& n, Resource& r) {
   current_id_.clear();
-  fields(n, "Resource",
-         {req_id("id", r.id), opt_text("identifier", r.identifier), opt_text("alias", r.alias),
-          req_text("attribute", r.attribute), req_num("value", r.value),
-          opt_text("resource_unit", r.resource_unit), opt_text("value_type", r.value_type),
-          opt_num("confidence", r.confidence), opt_int("confidence_interval", r.confidence_interval),
-          opt_text("time_unit", r.time_unit), opt_text("composing_operation", r.composing_operation),
-          req_bool("request_flag", r.request_flag), opt_text("timestamp", r.timestamp)});
+  fields(
+      n, "Resource",
+      {req_id("id", r.id), opt_text("identifier", r.identifier), opt_text("alias", r.alias),
+       req_text("attribute", r.attribute), req_num("value", r.value),
+       opt_text("resource_unit", r.resource_unit), opt_text("value_type", r.value_type),
+       opt_num("confidence", r.confidence), opt_int("confidence_interval", r.confidence_interval),
+       opt_text("time_unit", r.time_unit), opt_text("composing_operation", r.composing_operation),
+       req_bool("request_flag", r.request_flag), opt_text("timestamp", r.timestamp)});
 }
 
 void Decoder::feature(const Node& n, Feature& f) {
@@ -488,11 +517,12 @@ void Decoder::constraint(const Node& n, Constraint& c) {
 
 void Decoder::resource_mapping(const Node& n, ResourceMapping& rm) {
   current_id_.clear();
-  fields(n, "ResourceMapping",
-         {opt_num("value", rm.value), opt_text("resource_unit", rm.resource_unit),
-          opt_num("confidence", rm.confidence), opt_int("confidence_interval", rm.confidence_interval),
-          opt_text("time_unit", rm.time_unit), ref("hostedResource", 1, rm.hostedResource),
-          ref("hostingResource", 1, rm.hostingResource)});
+  fields(
+      n, "ResourceMapping",
+      {opt_num("value", rm.value), opt_text("resource_unit", rm.resource_unit),
+       opt_num("confidence", rm.confidence), opt_int("confidence_interval", rm.confidence_interval),
+       opt_text("time_unit", rm.time_unit), ref("hostedResource", 1, rm.hostedResource),
+       ref("hostingResource", 1, rm.hostingResource)});
 }
 
 // ---------------------------------------------------------------- encoding
@@ -699,6 +729,8 @@ void decode_document(const Node& root, const std::string& source_name, Document&
   out.source_name = source_name;
 }
 
-Node encode_document(const Document& doc, TreeStyle style) { return Encoder(style).document(doc); }
+Node encode_document(const Document& doc, TreeStyle style) {
+  return Encoder(style).document(doc);
+}
 
 }  // namespace cloudnet::flerd

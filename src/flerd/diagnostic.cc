@@ -33,8 +33,8 @@ std::string Diagnostic::format() const {
 
 void Diagnostics::error(SourceLocation loc, std::string object_id, std::string field,
                         std::string message) {
-  items_.push_back(
-      {Severity::kError, std::move(loc), std::move(object_id), std::move(field), std::move(message)});
+  items_.push_back({Severity::kError, std::move(loc), std::move(object_id), std::move(field),
+                    std::move(message)});
 }
 
 void Diagnostics::warning(SourceLocation loc, std::string object_id, std::string field,
@@ -47,14 +47,19 @@ void Diagnostics::append(const Diagnostics& other) {
   items_.insert(items_.end(), other.items_.begin(), other.items_.end());
 }
 
-bool Diagnostics::has_errors() const { return error_count() > 0; }
-
-std::size_t Diagnostics::error_count() const {
-  return static_cast<std::size_t>(std::count_if(
-      items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+bool Diagnostics::has_errors() const {
+  return error_count() > 0;
 }
 
-std::size_t Diagnostics::warning_count() const { return items_.size() - error_count(); }
+std::size_t Diagnostics::error_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(items_.begin(), items_.end(),
+                    [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+}
+
+std::size_t Diagnostics::warning_count() const {
+  return items_.size() - error_count();
+}
 
 std::string Diagnostics::format() const {
   std::string out;

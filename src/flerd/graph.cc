@@ -37,8 +37,7 @@ void GraphView::build(const Document& doc, const std::vector<const NetworkElemen
       if (it == index_.end()) continue;
       // Each connection once: from the side with the smaller interface
       // address, or from this side if the peer does not point back.
-      const bool symmetric =
-          peer->connectedInterface && peer->connectedInterface->target == &ni;
+      const bool symmetric = peer->connectedInterface && peer->connectedInterface->target == &ni;
       if (symmetric && peer < &ni) continue;
       const int e = static_cast<int>(edges_.size());
       edges_.push_back(Edge{static_cast<int>(i), it->second, &ni, peer});

@@ -115,8 +115,9 @@ Loaded read_string(std::string_view text, Format format, const std::string& sour
     return out;
   }
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    diags.error({source_name, 1, 1, {}}, "", "",
-                "document is empty; expected a FleRD document in " + std::string(to_string(format)));
+    diags.error(
+        {source_name, 1, 1, {}}, "", "",
+        "document is empty; expected a FleRD document in " + std::string(to_string(format)));
     return out;
   }
   if (auto bad = invalid_utf8(text)) {
@@ -143,7 +144,8 @@ Loaded read_string(std::string_view text, Format format, const std::string& sour
   return out;
 }
 
-Loaded read_file(const std::string& path, std::optional<Format> format, const ReadOptions& options) {
+Loaded read_file(const std::string& path, std::optional<Format> format,
+                 const ReadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     Loaded out;
@@ -176,8 +178,9 @@ std::string write_string(const Document& doc, Format format) {
 Status write_file(const Document& doc, const std::string& path, std::optional<Format> format) {
   if (!format) format = format_from_path(path);
   if (!format)
-    return Error::invalid("cannot tell the format of '" + path +
-                          "' from its extension; use .xml, .yaml, .yml or .json or name the format");
+    return Error::invalid(
+        "cannot tell the format of '" + path +
+        "' from its extension; use .xml, .yaml, .yml or .json or name the format");
   const std::string text = write_string(doc, *format);
   // Write to a temporary file and rename, so a failed write never leaves a
   // half-written document behind.

@@ -214,10 +214,14 @@ class JsonParser {
     for (int k = 0; k < 4; ++k) {
       const char c = s_[i_++];
       out <<= 4;
-      if (c >= '0' && c <= '9') out |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') out |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') out |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        out |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        out |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        out |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else
+        return false;
     }
     return true;
   }
@@ -279,9 +283,7 @@ class JsonParser {
           put_utf8(out, cp);
           break;
         }
-        default:
-          fail(std::string("unknown escape '\\") + printable(e) + "'");
-          return out;
+        default: fail(std::string("unknown escape '\\") + printable(e) + "'"); return out;
       }
     }
   }
@@ -327,8 +329,10 @@ void emit(std::string& out, const Node& n, int indent) {
   switch (n.kind) {
     case Node::Kind::kNull: out += "null"; return;
     case Node::Kind::kScalar:
-      if (n.style == Node::Style::kString) quote(out, n.scalar);
-      else out += n.scalar;
+      if (n.style == Node::Style::kString)
+        quote(out, n.scalar);
+      else
+        out += n.scalar;
       return;
     case Node::Kind::kList:
       if (n.items.empty()) {

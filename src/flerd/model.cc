@@ -26,8 +26,12 @@ std::string GraphLabel::short_name() const {
   return std::string(to_string(graph_type)) + std::to_string(graph_nr);
 }
 
-bool NetworkElement::is_link() const { return TypePath::parse_lenient(ne_type).category() == "link"; }
-bool NetworkElement::is_node() const { return TypePath::parse_lenient(ne_type).category() == "node"; }
+bool NetworkElement::is_link() const {
+  return TypePath::parse_lenient(ne_type).category() == "link";
+}
+bool NetworkElement::is_node() const {
+  return TypePath::parse_lenient(ne_type).category() == "node";
+}
 
 Document::Document(const Document& other)
     : namespaces(other.namespaces),
@@ -198,12 +202,18 @@ auto lookup(const Map& m, std::string_view id) -> typename Map::mapped_type {
 }
 }  // namespace
 
-const NetworkElement* Document::element(std::string_view id) const { return lookup(elements_, id); }
+const NetworkElement* Document::element(std::string_view id) const {
+  return lookup(elements_, id);
+}
 const NetworkInterface* Document::interface(std::string_view id) const {
   return lookup(interfaces_, id);
 }
-const Resource* Document::resource(std::string_view id) const { return lookup(resources_, id); }
-const GraphLabel* Document::graph_label(std::string_view id) const { return lookup(labels_, id); }
+const Resource* Document::resource(std::string_view id) const {
+  return lookup(resources_, id);
+}
+const GraphLabel* Document::graph_label(std::string_view id) const {
+  return lookup(labels_, id);
+}
 const ConsoleInterface* Document::console_interface(std::string_view id) const {
   return lookup(consoles_, id);
 }

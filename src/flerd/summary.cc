@@ -10,8 +10,8 @@ namespace cloudnet::flerd {
 
 std::string summarize(const Document& doc) {
   std::ostringstream out;
-  out << (doc.source_name.empty() ? "<document>" : doc.source_name) << ": "
-      << doc.topologies.size() << " topolog" << (doc.topologies.size() == 1 ? "y" : "ies") << ", "
+  out << (doc.source_name.empty() ? "<document>" : doc.source_name) << ": " << doc.topologies.size()
+      << " topolog" << (doc.topologies.size() == 1 ? "y" : "ies") << ", "
       << doc.consoleInterfaces.size() << " console interface(s), " << doc.resourceMappings.size()
       << " resource mapping(s)\n";
   for (std::size_t t = 0; t < doc.topologies.size(); ++t) {
@@ -42,8 +42,8 @@ std::string summarize(const Document& doc) {
     for (const auto& [type, n] : by_type) out << "    " << type << ": " << n << "\n";
     const GraphView g = GraphView::of(doc, topo);
     const auto [comp, ncomp] = g.components();
-    out << "  interfaces: " << interfaces << " (" << connected << " connected), graph edges: "
-        << g.edges().size() << ", components: " << ncomp << "\n";
+    out << "  interfaces: " << interfaces << " (" << connected
+        << " connected), graph edges: " << g.edges().size() << ", components: " << ncomp << "\n";
     out << "  features: " << features << "\n";
     std::map<std::string, std::pair<int, double>> by_attr;
     for (const auto& r : topo.resources) {
@@ -59,8 +59,8 @@ std::string summarize(const Document& doc) {
   if (!doc.resourceMappings.empty()) {
     double total = 0;
     for (const auto& rm : doc.resourceMappings) total += rm.value.value_or(0);
-    out << "\nresource mappings: " << doc.resourceMappings.size()
-        << " (mapped amount total " << format_double(total) << ")\n";
+    out << "\nresource mappings: " << doc.resourceMappings.size() << " (mapped amount total "
+        << format_double(total) << ")\n";
   }
   return out.str();
 }

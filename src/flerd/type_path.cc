@@ -29,8 +29,7 @@ std::optional<TypePath> TypePath::parse(std::string_view text, std::string* why)
     return std::nullopt;
   };
   if (text.empty()) return fail("empty path; expected /level/level..., e.g. /node/host/generic");
-  if (text.front() != '/')
-    return fail("path must start with '/', e.g. /node/host/generic");
+  if (text.front() != '/') return fail("path must start with '/', e.g. /node/host/generic");
   if (text.size() > 1 && text.back() == '/') return fail("path must not end with '/'");
   TypePath p;
   std::size_t i = 1;
@@ -67,8 +66,10 @@ std::string TypePath::str() const {
 
 TypePath TypePath::negated() const {
   TypePath p;
-  if (is_negated()) p.levels_.assign(levels_.begin() + 1, levels_.end());
-  else p.levels_ = levels_;
+  if (is_negated())
+    p.levels_.assign(levels_.begin() + 1, levels_.end());
+  else
+    p.levels_ = levels_;
   return p;
 }
 

@@ -17,8 +17,7 @@ class Validator {
   Diagnostics run() {
     for (const auto& ci : doc_.consoleInterfaces) {
       if (ci.port < 0 || ci.port > 65535)
-        error(ci.pos, ci.id, "port",
-              "port " + std::to_string(ci.port) + " is outside 0..65535");
+        error(ci.pos, ci.id, "port", "port " + std::to_string(ci.port) + " is outside 0..65535");
     }
     for (const auto& topo : doc_.topologies) topology(topo);
     for (const auto& rm : doc_.resourceMappings) mapping(rm);
@@ -90,9 +89,10 @@ class Validator {
       }
     }
     for (const auto& h : ni.hostingNetworkInterface) {
-      if (h.target && std::none_of(h.target->hostedNetworkInterface.begin(),
-                                   h.target->hostedNetworkInterface.end(),
-                                   [&](const auto& r) { return r.target == &ni; }) &&
+      if (h.target &&
+          std::none_of(h.target->hostedNetworkInterface.begin(),
+                       h.target->hostedNetworkInterface.end(),
+                       [&](const auto& r) { return r.target == &ni; }) &&
           !h.target->hostedNetworkInterface.empty())
         warning(h.pos, ni.id, "hostingNetworkInterface",
                 "'" + h.id + "' hosts other interfaces but does not list '" + ni.id +
@@ -112,8 +112,8 @@ class Validator {
         continue;
       }
       const auto& back = h.target->hostedNetworkElement;
-      if (!back.empty() && std::none_of(back.begin(), back.end(),
-                                        [&](const auto& r) { return r.target == &ne; }))
+      if (!back.empty() &&
+          std::none_of(back.begin(), back.end(), [&](const auto& r) { return r.target == &ne; }))
         warning(h.pos, ne.id, "hostingNetworkElement",
                 "'" + h.id + "' lists hosted elements but not '" + ne.id + "'");
     }
@@ -124,8 +124,8 @@ class Validator {
         continue;
       }
       const auto& back = h.target->hostingNetworkElement;
-      if (!back.empty() && std::none_of(back.begin(), back.end(),
-                                        [&](const auto& r) { return r.target == &ne; }))
+      if (!back.empty() &&
+          std::none_of(back.begin(), back.end(), [&](const auto& r) { return r.target == &ne; }))
         warning(h.pos, ne.id, "hostedNetworkElement",
                 "'" + h.id + "' lists hosting elements but not '" + ne.id + "'");
     }
@@ -220,6 +220,8 @@ class Validator {
 
 }  // namespace
 
-Diagnostics validate(const Document& doc) { return Validator(doc).run(); }
+Diagnostics validate(const Document& doc) {
+  return Validator(doc).run();
+}
 
 }  // namespace cloudnet::flerd

@@ -30,7 +30,9 @@ class XmlToTree {
 
   Node convert(const pugi::xml_node& el, int depth) {
     Node n;
-    n.pos = lines_.at(static_cast<std::size_t>(el.offset_debug()));
+    // offset_debug() points at the name; report the '<' as editors do.
+    const auto off = el.offset_debug();
+    n.pos = lines_.at(static_cast<std::size_t>(off > 0 ? off - 1 : 0));
     if (depth > kMaxNestingDepth) {
       if (!too_deep_) {
         diags_.error({file_, n.pos.line, n.pos.column, {}}, "", el.name(),
@@ -48,8 +50,10 @@ class XmlToTree {
         text += child.value();
     }
     if (!has_elements && el.first_attribute().empty()) {
+      // Text is kept as written: xs:string preserves white space; the codec
+      // trims the types whose XML Schema type collapses it.
       n.kind = Node::Kind::kScalar;
-      n.scalar = trim(text);
+      n.scalar = std::move(text);
       return n;
     }
     n.kind = Node::Kind::kMap;
@@ -103,8 +107,8 @@ void emit(pugi::xml_node parent, const std::string& name, const Node& n) {
 Node parse_xml(std::string_view text, const std::string& source_name, Diagnostics& diags) {
   pugi::xml_document doc;
   const LineIndex lines(text);
-  pugi::xml_parse_result r = doc.load_buffer(text.data(), text.size(), pugi::parse_default,
-                                             pugi::encoding_utf8);
+  pugi::xml_parse_result r =
+      doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!r) {
     Pos p = lines.at(static_cast<std::size_t>(r.offset));
     diags.error({source_name, p.line, p.column, {}}, "", "",

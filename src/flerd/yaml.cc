@@ -19,10 +19,10 @@ class YamlToTree {
     // Aliases are shared in yaml-cpp's graph but expand here, so the budget
     // also stops "billion laughs" documents.
     if (depth > kMaxNestingDepth || ++nodes_ > kMaxNodes) {
-      fail(n.pos, depth > kMaxNestingDepth
-                      ? "nested deeper than " + std::to_string(kMaxNestingDepth) + " levels"
-                      : "more than " + std::to_string(kMaxNodes) +
-                            " values (after expanding aliases)");
+      fail(n.pos,
+           depth > kMaxNestingDepth
+               ? "nested deeper than " + std::to_string(kMaxNestingDepth) + " levels"
+               : "more than " + std::to_string(kMaxNodes) + " values (after expanding aliases)");
       return n;
     }
     switch (y.Type()) {
@@ -114,7 +114,8 @@ Node parse_yaml(std::string_view text, const std::string& source_name, Diagnosti
     diags.error({source_name, e.mark.line + 1, e.mark.column + 1, {}}, "", "",
                 "YAML is not well formed: " + e.msg);
   } catch (const std::exception& e) {
-    diags.error({source_name, 0, 0, {}}, "", "", std::string("YAML could not be read: ") + e.what());
+    diags.error({source_name, 0, 0, {}}, "", "",
+                std::string("YAML could not be read: ") + e.what());
   }
   return {};
 }
