@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   cloudnet::cli::add_convert_command(app, exit_code);
   cloudnet::cli::add_show_command(app, exit_code);
   cloudnet::cli::add_import_command(app, exit_code);
+  cloudnet::cli::add_map_command(app, exit_code);
   cloudnet::cli::add_demo_command(app, exit_code);
   cloudnet::cli::add_migration_sim_command(app, exit_code);
 

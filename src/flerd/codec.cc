@@ -240,9 +240,12 @@ class Decoder {
   Field objects(const char* name, int min, std::vector<T>& out, Fn read_one) {
     return {name, min, -1, [this, name, &out, read_one](const Node& n) {
               path_.push_back(std::string(name) + "[" + std::to_string(out.size()) + "]");
+              // Diagnostics after this object name its container again.
+              const std::string outer_id = current_id_;
               out.emplace_back();
               out.back().pos = n.pos;
               (this->*read_one)(n, out.back());
+              current_id_ = outer_id;
               path_.pop_back();
             }};
   }
@@ -326,7 +329,8 @@ void Decoder::fields(const Node& obj, const char* type, std::initializer_list<Fi
           }
         }
       } else if (!(value.kind == Node::Kind::kNull ||
-                   (value.kind == Node::Kind::kScalar && value.scalar.empty()))) {
+                   (value.kind == Node::Kind::kScalar &&
+                    value.scalar.find_first_not_of(" \t\r\n") == std::string::npos))) {
         error(value, f.name,
               std::string("expected a list of ") + f.item + " in '" + f.name + "', found " +
                   value.kind_name());
@@ -378,21 +382,40 @@ void Decoder::document(const Node& root, Document& doc) {
   // follows the schema.
   Node body = Node::make_map();
   body.pos = root.pos;
+  // Both become XML attribute names (xmlns:prefix, name), so they must be
+  // names XML can carry, and an attribute must not pose as a namespace.
+  auto add_namespace = [&](const std::string& prefix, const Node& v) {
+    if (!prefix.empty() && !valid_ncname(prefix)) {
+      error(v, "namespaces", "'" + prefix + "' is not a valid namespace prefix (an XML name)");
+      return;
+    }
+    if (auto s = text(v, "namespaces")) doc.namespaces[prefix] = *s;
+  };
+  auto add_attribute = [&](const std::string& name, const Node& v) {
+    if (!valid_qname(name) || name == "xmlns" || name.rfind("xmlns:", 0) == 0) {
+      error(v, "attributes",
+            "'" + name + "' is not a valid root attribute name (an XML name; namespace " +
+                "declarations go under 'namespaces')");
+      return;
+    }
+    if (auto s = text(v, "attributes")) doc.root_attributes[name] = *s;
+  };
   for (const auto& [key, value] : root.fields) {
-    if (key.rfind("@xmlns", 0) == 0) {
-      std::string prefix = key.size() > 7 ? key.substr(7) : "";
-      doc.namespaces[prefix] = value.scalar;
+    if (key == "@xmlns" || key.rfind("@xmlns:", 0) == 0) {
+      add_namespace(key.size() > 7 ? key.substr(7) : "", value);
     } else if (!key.empty() && key[0] == '@') {
-      doc.root_attributes[key.substr(1)] = value.scalar;
+      add_attribute(key.substr(1), value);
     } else if (key == "namespaces" || key == "attributes") {
-      auto& target = key == "namespaces" ? doc.namespaces : doc.root_attributes;
       if (value.kind != Node::Kind::kMap) {
         error(value, key,
               "expected '" + key + "' to map names to text, found " + value.kind_name());
         continue;
       }
       for (const auto& [k, v] : value.fields) {
-        if (auto s = text(v, key.c_str())) target[k] = *s;
+        if (key == "namespaces")
+          add_namespace(k, v);
+        else
+          add_attribute(k, v);
       }
     } else {
       body.fields.emplace_back(key, value);
@@ -419,6 +442,7 @@ void Decoder::topology(const Node& n, Topology& t) {
                 t.graphLabel.emplace();
                 t.graphLabel->pos = v.pos;
                 graph_label(v, *t.graphLabel);
+                current_id_.clear();
                 path_.pop_back();
               }};
   fields(n, "Topology",

@@ -31,20 +31,48 @@ std::string Diagnostic::format() const {
   return out;
 }
 
+namespace {
+
+// A broken or hostile document can have millions of problems (a 20 MB list of
+// junk is a million wrong Topology entries); nobody reads them and they cost
+// memory. Past this many, one note stands for the rest, with the worst
+// severity among them, so has_errors() is what it would have been.
+constexpr std::size_t kMaxDiagnostics = 1000;
+
+void push(std::vector<Diagnostic>& items, Diagnostic d) {
+  if (items.size() < kMaxDiagnostics) {
+    items.push_back(std::move(d));
+  } else if (items.size() == kMaxDiagnostics) {
+    d.object_id.clear();
+    d.field.clear();
+    d.loc.path.clear();
+    d.message = "more than " + std::to_string(kMaxDiagnostics) +
+                " problems; the rest (from here on) are not reported";
+    items.push_back(std::move(d));
+  } else if (d.severity == Severity::kError) {
+    items.back().severity = Severity::kError;
+  }
+}
+
+}  // namespace
+
 void Diagnostics::error(SourceLocation loc, std::string object_id, std::string field,
                         std::string message) {
-  items_.push_back({Severity::kError, std::move(loc), std::move(object_id), std::move(field),
-                    std::move(message)});
+  push(items_, {Severity::kError, std::move(loc), std::move(object_id), std::move(field),
+                std::move(message)});
 }
 
 void Diagnostics::warning(SourceLocation loc, std::string object_id, std::string field,
                           std::string message) {
-  items_.push_back({Severity::kWarning, std::move(loc), std::move(object_id), std::move(field),
-                    std::move(message)});
+  push(items_, {Severity::kWarning, std::move(loc), std::move(object_id), std::move(field),
+                std::move(message)});
 }
 
 void Diagnostics::append(const Diagnostics& other) {
-  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  for (const auto& d : other.items_) {
+    if (items_.size() > kMaxDiagnostics && d.severity == Severity::kWarning) continue;
+    push(items_, d);
+  }
 }
 
 bool Diagnostics::has_errors() const {

@@ -27,6 +27,17 @@ struct Node {
   std::vector<Node> items;  // kList
   Pos pos;
 
+  // Declared here, defaulted below where Node is complete: `fields` holds
+  // std::pair<std::string, Node>, and clang with libstdc++ rejects the
+  // implicit members, which would instantiate that pair while Node is
+  // still incomplete.
+  Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+  ~Node();
+
   static Node make_scalar(std::string s, Style st = Style::kString) {
     Node n;
     n.kind = Kind::kScalar;
@@ -50,6 +61,13 @@ struct Node {
   }
   const char* kind_name() const;
 };
+
+inline Node::Node() = default;
+inline Node::Node(const Node&) = default;
+inline Node::Node(Node&&) noexcept = default;
+inline Node& Node::operator=(const Node&) = default;
+inline Node& Node::operator=(Node&&) noexcept = default;
+inline Node::~Node() = default;
 
 // Limits that keep hostile input from exhausting the stack or memory; the
 // readers report an error when a document exceeds them.

@@ -31,7 +31,9 @@ class TypePath {
   std::size_t depth() const { return levels_.size(); }
   bool empty() const { return levels_.empty(); }
   // First level: "node", "link", "interface", "host", "position", ...
-  std::string_view category() const { return levels_.empty() ? "" : levels_.front(); }
+  std::string_view category() const {
+    return levels_.empty() ? std::string_view() : std::string_view(levels_.front());
+  }
   std::string str() const;
 
   // Black-list attributes are written under /not (thesis appendix B:

@@ -48,7 +48,9 @@ class Validator {
     const GraphLabel* own = topo.graphLabel ? &*topo.graphLabel : nullptr;
     for (const auto& ne : topo.networkElements) {
       path(ne.pos, ne.id, "ne_type", ne.ne_type);
-      const auto cat = TypePath::parse_lenient(ne.ne_type).category();
+      // category() views into the TypePath, which must outlive it.
+      const TypePath type = TypePath::parse_lenient(ne.ne_type);
+      const std::string_view cat = type.category();
       if (!cat.empty() && cat != "node" && cat != "link")
         warning(ne.pos, ne.id, "ne_type",
                 "ne_type '" + ne.ne_type + "' is neither under /node nor under /link");
@@ -89,6 +91,10 @@ class Validator {
       }
     }
     for (const auto& h : ni.hostingNetworkInterface) {
+      if (h.target == &ni) {
+        error(h.pos, ni.id, "hostingNetworkInterface", "interface lists itself as its host");
+        continue;
+      }
       if (h.target &&
           std::none_of(h.target->hostedNetworkInterface.begin(),
                        h.target->hostedNetworkInterface.end(),
@@ -97,6 +103,10 @@ class Validator {
         warning(h.pos, ni.id, "hostingNetworkInterface",
                 "'" + h.id + "' hosts other interfaces but does not list '" + ni.id +
                     "' as hostedNetworkInterface");
+    }
+    for (const auto& h : ni.hostedNetworkInterface) {
+      if (h.target == &ni)
+        error(h.pos, ni.id, "hostedNetworkInterface", "interface lists itself as hosted by itself");
     }
   }
 
@@ -162,48 +172,76 @@ class Validator {
             "Resource '" + rm.hostedResource.id + "' is mapped onto itself");
   }
 
-  // Hosting must be a hierarchy: an element cannot (indirectly) host itself.
-  // Both directions count: A hosting B is written as B.hostingNetworkElement
-  // = A or as A.hostedNetworkElement = B.
+  // Hosting must be a hierarchy: nothing can (indirectly) host itself. Both
+  // directions count: A hosting B is written as B.hosting... = A or as
+  // A.hosted... = B. Elements and interfaces are two separate hierarchies.
+  template <class T>
+  struct Hierarchy {
+    std::vector<const T*> all;
+    std::unordered_map<const T*, std::vector<const T*>> up;  // hosted -> hosts
+
+    void add(const T* x, const std::vector<Ref<T>>& hosting, const std::vector<Ref<T>>& hosted) {
+      all.push_back(x);
+      for (const auto& h : hosting)
+        if (h.target && h.target != x) up[x].push_back(h.target);
+      for (const auto& h : hosted)
+        if (h.target && h.target != x) up[h.target].push_back(x);
+    }
+  };
+
   void hosting_cycles() {
-    std::unordered_map<const NetworkElement*, std::vector<const NetworkElement*>> up;
-    std::vector<const NetworkElement*> all;
+    Hierarchy<NetworkElement> elements;
+    Hierarchy<NetworkInterface> interfaces;
     for (const auto& t : doc_.topologies) {
       for (const auto& ne : t.networkElements) {
-        all.push_back(&ne);
-        for (const auto& h : ne.hostingNetworkElement)
-          if (h.target && h.target != &ne) up[&ne].push_back(h.target);
-        for (const auto& h : ne.hostedNetworkElement)
-          if (h.target && h.target != &ne) up[h.target].push_back(&ne);
+        elements.add(&ne, ne.hostingNetworkElement, ne.hostedNetworkElement);
+        for (const auto& ni : ne.networkInterfaces)
+          interfaces.add(&ni, ni.hostingNetworkInterface, ni.hostedNetworkInterface);
       }
     }
+    cycles(elements, "hostingNetworkElement", "an element cannot host itself");
+    cycles(interfaces, "hostingNetworkInterface", "an interface cannot host itself");
+  }
+
+  template <class T>
+  void cycles(Hierarchy<T>& h, const char* field, const char* why) {
     enum class Mark { kNew, kActive, kDone };
-    std::unordered_map<const NetworkElement*, Mark> mark;
-    std::set<const NetworkElement*> reported;
+    std::unordered_map<const T*, Mark> mark;
+    std::unordered_map<const T*, std::size_t> depth;  // position on the stack while active
+    std::set<const T*> reported;
     // Iterative DFS: hostile documents may have long hosting chains.
-    for (const auto* start : all) {
+    for (const T* start : h.all) {
       if (mark[start] != Mark::kNew) continue;
-      std::vector<std::pair<const NetworkElement*, std::size_t>> stack{{start, 0}};
+      std::vector<std::pair<const T*, std::size_t>> stack{{start, 0}};
       mark[start] = Mark::kActive;
+      depth[start] = 0;
       while (!stack.empty()) {
         auto& [node, next] = stack.back();
-        auto& succ = up[node];
+        auto& succ = h.up[node];
         if (next < succ.size()) {
-          const NetworkElement* s = succ[next++];
+          const T* s = succ[next++];
           if (mark[s] == Mark::kActive) {
             if (reported.insert(s).second) {
+              // The cycle is the stack from s on; long ones are shortened so
+              // a hostile document cannot make the message quadratic.
+              const std::size_t from = depth[s];
+              const std::size_t len = stack.size() - from;
               std::string cycle;
-              bool in = false;
-              for (const auto& [n, _] : stack) {
-                if (n == s) in = true;
-                if (in) cycle += n->id + " -> ";
+              for (std::size_t k = from; k < stack.size(); ++k) {
+                if (len > 8 && k == from + 4) {
+                  cycle += "... (" + std::to_string(len - 6) + " more) -> ";
+                  k = stack.size() - 3;
+                  continue;
+                }
+                cycle += stack[k].first->id + " -> ";
               }
               cycle += s->id;
-              error(s->pos, s->id, "hostingNetworkElement",
-                    "hosting relation has a cycle: " + cycle + " (an element cannot host itself)");
+              error(s->pos, s->id, field,
+                    "hosting relation has a cycle: " + cycle + " (" + why + ")");
             }
           } else if (mark[s] == Mark::kNew) {
             mark[s] = Mark::kActive;
+            depth[s] = stack.size();
             stack.emplace_back(s, 0);
           }
         } else {

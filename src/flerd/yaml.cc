@@ -1,6 +1,11 @@
 // FleRD YAML (the CloudNet prototype's wire form, paper 4.1) <-> Tree, with
 // yaml-cpp.
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "flerd/io.h"
 
@@ -10,7 +15,8 @@ namespace {
 
 class YamlToTree {
  public:
-  YamlToTree(const std::string& file, Diagnostics& diags) : file_(file), diags_(diags) {}
+  YamlToTree(const std::string& file, Diagnostics& diags, std::size_t max_nodes)
+      : file_(file), diags_(diags), max_nodes_(max_nodes) {}
 
   Node convert(const YAML::Node& y, int depth) {
     Node n;
@@ -18,11 +24,12 @@ class YamlToTree {
     if (failed_) return n;
     // Aliases are shared in yaml-cpp's graph but expand here, so the budget
     // also stops "billion laughs" documents.
-    if (depth > kMaxNestingDepth || ++nodes_ > kMaxNodes) {
-      fail(n.pos,
-           depth > kMaxNestingDepth
-               ? "nested deeper than " + std::to_string(kMaxNestingDepth) + " levels"
-               : "more than " + std::to_string(kMaxNodes) + " values (after expanding aliases)");
+    if (depth > kMaxNestingDepth || ++nodes_ > max_nodes_) {
+      fail(n.pos, depth > kMaxNestingDepth
+                      ? "nested deeper than " + std::to_string(kMaxNestingDepth) + " levels"
+                      : "more than " + std::to_string(max_nodes_) +
+                            " values after expanding aliases (the limit grows with the size "
+                            "of the document; is it an alias bomb?)");
       return n;
     }
     switch (y.Type()) {
@@ -60,6 +67,7 @@ class YamlToTree {
 
   const std::string& file_;
   Diagnostics& diags_;
+  std::size_t max_nodes_;
   std::size_t nodes_ = 0;
   bool failed_ = false;
 };
@@ -99,17 +107,67 @@ void emit(YAML::Emitter& out, const Node& n) {
   }
 }
 
+// Offset of the start of a second document in a YAML stream, if any. A line
+// that begins with "---" or "..." and a blank is a document marker wherever
+// it stands (YAML 1.2 forbids such lines inside content), so the text shows
+// where documents begin without parsing them.
+std::optional<std::size_t> second_document(std::string_view text) {
+  bool started = false;  // the first document has begun
+  bool ended = false;    // ... and a "..." has closed it
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t eol = text.find('\n', i);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(i, eol - i);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto marker = [&](std::string_view m) {
+      return line.starts_with(m) && (line.size() == 3 || line[3] == ' ' || line[3] == '\t');
+    };
+    const auto first = line.find_first_not_of(" \t");
+    const bool blank = first == std::string_view::npos || line[first] == '#';
+    if (marker("---")) {
+      if (started) return i;
+      started = true;
+    } else if (marker("...")) {
+      ended = started;
+    } else if (!blank) {
+      if (ended) return i;
+      if (line[0] != '%') started = true;  // a directive precedes the document
+    }
+    i = eol + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Node parse_yaml(std::string_view text, const std::string& source_name, Diagnostics& diags) {
   try {
-    // yaml-cpp reads the whole stream; only the first document counts.
-    YAML::Node y = YAML::Load(std::string(text));
+    // yaml-cpp reads only the first document of the stream. (Not LoadAll:
+    // yaml-cpp 0.7's LoadAll loops forever, allocating, on some malformed
+    // input; the fuzzer found a 3 KB document that took 24 GB.)
+    const YAML::Node y = YAML::Load(std::string(text));
+    if (auto second = second_document(text)) {
+      const Pos p = LineIndex(text).at(*second);
+      diags.error({source_name, p.line, p.column, {}}, "", "",
+                  "a second YAML document; a FleRD YAML file holds exactly one");
+      return {};
+    }
     if (!y.IsDefined() || y.IsNull()) {
       diags.error({source_name, 1, 1, {}}, "", "", "YAML document is empty");
       return {};
     }
-    return YamlToTree(source_name, diags).convert(y, 0);
+    // yaml-cpp shares aliased nodes, the tree expands them: a few hundred
+    // bytes of nested aliases ("billion laughs") would expand to billions of
+    // values. Without aliases a document has fewer values than bytes.
+    const std::size_t max_nodes =
+        std::min(kMaxNodes, std::max<std::size_t>(100'000, 4 * text.size()));
+    return YamlToTree(source_name, diags, max_nodes).convert(y, 0);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp reports its recursion limit as "bad file".
+    diags.error({source_name, e.mark.line + 1, e.mark.column + 1, {}}, "", "",
+                "YAML is not well formed: collections nested more than " +
+                    std::to_string(e.depth() - 1) +
+                    " levels deep; FleRD documents are at most a few levels deep");
   } catch (const YAML::Exception& e) {
     diags.error({source_name, e.mark.line + 1, e.mark.column + 1, {}}, "", "",
                 "YAML is not well formed: " + e.msg);

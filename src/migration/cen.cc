@@ -32,8 +32,12 @@ Status CenPolicy::reset(const Instance& instance) {
   return Status::Ok();
 }
 
-double CenPolicy::migrate_threshold() const { return params_.c * instance_.costs->beta(); }
-double CenPolicy::tau() const { return params_.phi * params_.c * instance_.costs->beta(); }
+double CenPolicy::migrate_threshold() const {
+  return params_.c * instance_.costs->beta();
+}
+double CenPolicy::tau() const {
+  return params_.phi * params_.c * instance_.costs->beta();
+}
 
 std::vector<NodeId> CenPolicy::active_nodes() const {
   std::vector<NodeId> active;

@@ -22,9 +22,9 @@ class CenPolicy : public Policy {
   const std::vector<double>& counters() const { return counters_; }
   NodeId current() const { return current_; }
   int epoch() const { return epoch_; }
-  int phase() const { return phase_; }  // phases started in this epoch - 1
-  double migrate_threshold() const;     // c·β
-  double tau() const;                   // τ = φ·c·β
+  int phase() const { return phase_; }       // phases started in this epoch - 1
+  double migrate_threshold() const;          // c·β
+  double tau() const;                        // τ = φ·c·β
   std::vector<NodeId> active_nodes() const;  // C(v) < τ
 
  private:

@@ -13,30 +13,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMbitPerMb = 8.0;
 
-// Largest bottleneck bandwidth from source to every node (widest path,
-// Dijkstra with max-min relaxation).
-std::vector<double> widest_from(const Substrate& s,
-                                const std::vector<std::vector<std::pair<NodeId, double>>>& adj,
-                                NodeId source) {
-  std::vector<double> width(s.names.size(), 0.0);
-  std::priority_queue<std::pair<double, NodeId>> queue;
-  width[source] = kInf;
-  queue.emplace(kInf, source);
-  while (!queue.empty()) {
-    auto [w, u] = queue.top();
-    queue.pop();
-    if (w < width[u]) continue;
-    for (auto [v, bw] : adj[u]) {
-      const double through = std::min(w, bw);
-      if (through > width[v]) {
-        width[v] = through;
-        queue.emplace(through, v);
-      }
-    }
-  }
-  return width;
-}
-
 // Aggregates a round into (access point, multiplicity) pairs.
 std::vector<std::pair<NodeId, int>> histogram(const Round& round) {
   Round sorted = round;
@@ -77,13 +53,8 @@ Result<std::shared_ptr<const CostModel>> CostModel::build(Substrate substrate,
   const int n = model->n_;
   const auto nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
 
-  std::vector<std::vector<std::pair<NodeId, double>>> lat_adj(n), bw_adj(n);
   double bw_sum = 0, bw_min = kInf;
   for (const Link& l : substrate.links) {
-    lat_adj[l.a].emplace_back(l.b, l.latency);
-    lat_adj[l.b].emplace_back(l.a, l.latency);
-    bw_adj[l.a].emplace_back(l.b, l.bandwidth);
-    bw_adj[l.b].emplace_back(l.a, l.bandwidth);
     bw_sum += l.bandwidth;
     bw_min = std::min(bw_min, l.bandwidth);
   }
@@ -95,8 +66,8 @@ Result<std::shared_ptr<const CostModel>> CostModel::build(Substrate substrate,
   const double beta_ref = params.beta > 0 ? params.beta : size_mbit / bw_mean;
   model->pi_ = params.pi_factor * beta_ref;
   model->beta_ = params.mode == MigrationCostMode::kConstant ? beta_ref
-                 : params.beta > 0                            ? params.beta
-                                                              : size_mbit / bw_min;
+                 : params.beta > 0                           ? params.beta
+                                                             : size_mbit / bw_min;
 
   // All-pairs latencies: one Dijkstra per node.
   model->dist_.assign(nn, kInf);
@@ -137,7 +108,8 @@ Result<std::shared_ptr<const CostModel>> CostModel::build(Substrate substrate,
   model->mig_.assign(nn, 0.0);
   for (NodeId src = 0; src < n; ++src) {
     std::vector<double> width;
-    if (params.mode == MigrationCostMode::kBottleneck) width = widest_from(substrate, bw_adj, src);
+    if (params.mode == MigrationCostMode::kBottleneck)
+      width = widest_bandwidths_from(substrate, src);
     for (NodeId dst = 0; dst < n; ++dst) {
       if (src == dst) continue;
       const double transfer =

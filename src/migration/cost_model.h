@@ -70,7 +70,9 @@ class CostModel {
   // Cost_mig(from, to): 0 if from == to.
   double migration(NodeId from, NodeId to) const { return mig_[index(from, to)]; }
   // Number of PIP borders a migration from a to b crosses at least.
-  int pip_borders(NodeId a, NodeId b) const { return pip_hops_[substrate_.pip[a]][substrate_.pip[b]]; }
+  int pip_borders(NodeId a, NodeId b) const {
+    return pip_hops_[substrate_.pip[a]][substrate_.pip[b]];
+  }
   // β for the online thresholds: the constant β, or size / min_e ω(e) with
   // per-path bandwidths (thesis Theorems 7.2.2 and 7.2.7).
   double beta() const { return beta_; }

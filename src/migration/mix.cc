@@ -20,7 +20,9 @@ Status MixPolicy::reset(const Instance& instance) {
   return Status::Ok();
 }
 
-double MixPolicy::migrate_threshold() const { return params_.c * instance_.costs->beta(); }
+double MixPolicy::migrate_threshold() const {
+  return params_.c * instance_.costs->beta();
+}
 double MixPolicy::active_threshold() const {
   return params_.phi * params_.c * instance_.costs->beta();
 }

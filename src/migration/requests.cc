@@ -25,8 +25,8 @@ Result<Trace> time_zone_trace(const Substrate& s, const TimeZoneParams& params) 
     if (s.zone[a] < 0) return Error::invalid("access point '" + s.names[a] + "' has no zone");
     zone_aps[s.zone[a]].push_back(a);
   }
-  const int total = params.requests_per_round > 0 ? params.requests_per_round
-                                                  : std::max(1, s.num_nodes() / 5);
+  const int total =
+      params.requests_per_round > 0 ? params.requests_per_round : std::max(1, s.num_nodes() / 5);
   // Zones without access points cannot host the current-zone share.
   const int target_zone_share = static_cast<int>(std::lround(params.p * total));
 
@@ -42,8 +42,8 @@ Result<Trace> time_zone_trace(const Substrate& s, const TimeZoneParams& params) 
     std::erase_if(live, [t](const Request& r) { return r.until <= t; });
     const int z = current_zone(t, params.zone_period, zones);
     const auto& here = zone_aps[z];
-    int in_zone = static_cast<int>(
-        std::count_if(live.begin(), live.end(), [&](const Request& r) { return s.zone[r.at] == z; }));
+    int in_zone = static_cast<int>(std::count_if(
+        live.begin(), live.end(), [&](const Request& r) { return s.zone[r.at] == z; }));
     auto add = [&](const std::vector<NodeId>& from) {
       std::uniform_int_distribution<std::size_t> pick(0, from.size() - 1);
       // Sojourn rounded up: every request lasts at least the round it arrives in.
@@ -82,7 +82,8 @@ Result<Trace> parse_trace(std::string_view text, const Substrate& s) {
     while (fields >> name) {
       if (name == "-") continue;
       auto id = s.find(name);
-      if (!id) return Error::parse("trace line " + std::to_string(line_no) + ": " + id.error().message);
+      if (!id)
+        return Error::parse("trace line " + std::to_string(line_no) + ": " + id.error().message);
       if (!is_ap[*id]) {
         return Error::invalid("trace line " + std::to_string(line_no) + ": '" + name +
                               "' is not an access point");

@@ -17,11 +17,11 @@ namespace cloudnet::migration {
 // requests, the rest from uniformly random access points; each request stays
 // for an exponentially distributed sojourn time with mean λ rounds.
 struct TimeZoneParams {
-  int rounds = 400;              // thesis 7.5.2: 400 turns
-  int zone_period = 16;          // k, thesis 7.5.1
-  double p = 0.6;                // request correlation
-  double lambda = 1.0;           // mean sojourn time in rounds
-  int requests_per_round = 0;    // 0: one fifth of the nodes (thesis 7.5.2)
+  int rounds = 400;            // thesis 7.5.2: 400 turns
+  int zone_period = 16;        // k, thesis 7.5.1
+  double p = 0.6;              // request correlation
+  double lambda = 1.0;         // mean sojourn time in rounds
+  int requests_per_round = 0;  // 0: one fifth of the nodes (thesis 7.5.2)
   std::uint64_t seed = 1;
 };
 

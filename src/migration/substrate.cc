@@ -220,6 +220,31 @@ std::vector<double> latencies_from(const Substrate& s, NodeId source) {
   return dist;
 }
 
+std::vector<double> widest_bandwidths_from(const Substrate& s, NodeId source) {
+  std::vector<std::vector<std::pair<NodeId, double>>> adj(s.names.size());
+  for (const Link& l : s.links) {
+    adj[l.a].emplace_back(l.b, l.bandwidth);
+    adj[l.b].emplace_back(l.a, l.bandwidth);
+  }
+  std::vector<double> width(s.names.size(), 0.0);
+  std::priority_queue<std::pair<double, NodeId>> queue;
+  width[source] = std::numeric_limits<double>::infinity();
+  queue.emplace(width[source], source);
+  while (!queue.empty()) {
+    auto [w, u] = queue.top();
+    queue.pop();
+    if (w < width[u]) continue;
+    for (auto [v, bw] : adj[u]) {
+      const double through = std::min(w, bw);
+      if (through > width[v]) {
+        width[v] = through;
+        queue.emplace(through, v);
+      }
+    }
+  }
+  return width;
+}
+
 Status assign_zones_by_distance(Substrate& s, int zones) {
   const int n = s.num_nodes();
   if (zones < 1 || zones > n) return Error::invalid("zone count must be in 1..nodes");
@@ -235,8 +260,8 @@ Status assign_zones_by_distance(Substrate& s, int zones) {
   std::vector<NodeId> seeds = {first};
   std::vector<double> to_seed = dist[first];
   while (static_cast<int>(seeds.size()) < zones) {
-    const auto far = static_cast<NodeId>(std::max_element(to_seed.begin(), to_seed.end()) -
-                                         to_seed.begin());
+    const auto far =
+        static_cast<NodeId>(std::max_element(to_seed.begin(), to_seed.end()) - to_seed.begin());
     seeds.push_back(far);
     for (int v = 0; v < n; ++v) to_seed[v] = std::min(to_seed[v], dist[far][v]);
   }
@@ -307,7 +332,8 @@ Result<Substrate> zoned_erdos_renyi(const ZonedGraphParams& p) {
       const std::size_t x = seg(rng);
       std::size_t y = seg(rng);
       while (y == x) y = seg(rng);
-      std::uniform_int_distribution<std::size_t> ix(0, list[x]->size() - 1), iy(0, list[y]->size() - 1);
+      std::uniform_int_distribution<std::size_t> ix(0, list[x]->size() - 1),
+          iy(0, list[y]->size() - 1);
       const NodeId a = (*list[x])[ix(rng)], b = (*list[y])[iy(rng)];
       link(a, b, p.intra_latency);
       comp.join(a, b);

@@ -75,13 +75,13 @@ struct ZonedGraphParams {
     kMesh,  // single provider: every pair of zones joined by one link
     kRing,  // multiple providers: zone i joined to zone i+1 (mod zones)
   };
-  int nodes = 64;            // split over the zones as evenly as possible
+  int nodes = 64;  // split over the zones as evenly as possible
   int zones = 8;
   double mean_degree = 1.4;  // of the Erdős–Rényi graph in a zone, before joining segments
   double intra_latency = 1.0;
   double inter_latency = 100.0;  // thesis 7.5.2: "incentive for migration"
   Layout layout = Layout::kMesh;
-  int pips = 1;  // zones attributed to PIPs round-robin
+  int pips = 1;                                     // zones attributed to PIPs round-robin
   std::vector<double> bandwidths = {1.544, 6.312};  // T1, T2 (Mbit/s)
   std::uint64_t seed = 1;
 };
@@ -90,5 +90,8 @@ Result<Substrate> zoned_erdos_renyi(const ZonedGraphParams& params);
 // Shortest-path latencies from one node (Dijkstra), for callers that do
 // not want the all-pairs table of CostModel.
 std::vector<double> latencies_from(const Substrate& s, NodeId source);
+// Largest bottleneck bandwidth of any path from one node (widest path);
+// infinite for the source itself.
+std::vector<double> widest_bandwidths_from(const Substrate& s, NodeId source);
 
 }  // namespace cloudnet::migration

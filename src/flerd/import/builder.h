@@ -19,9 +19,15 @@ namespace cloudnet::flerd::import_detail {
 // (the XML reader trims them, so they would not round-trip).
 std::string clean_text(std::string_view s);
 
+// clean_text(s) between two `q`s.
+std::string quoted(std::string_view s, char q);
+
 // A whole-token decimal number (optional sign, fraction, exponent); nullopt
 // if the token is anything else or not finite.
 std::optional<double> parse_number(std::string_view s);
+
+// An XML NCName (ASCII subset): a letter or '_', then letters, digits, '-', '.', '_'.
+bool is_ncname(std::string_view s);
 
 // "path:line: message" (line 0: "path: message").
 std::string where(const std::string& source, int line);
@@ -35,8 +41,9 @@ std::string file_stem(const std::string& path);
 // One component of a hierarchical Feature value: '/' would split it.
 std::string place_component(std::string_view s);
 
-// Rejects options that cannot produce a valid document.
-Status check_options(const ImportOptions& opts);
+inline Status check_options(const ImportOptions& opts) {
+  return check_import_options(opts);
+}
 
 class Builder {
  public:
@@ -46,7 +53,8 @@ class Builder {
   bool request() const { return opts_.as_request; }
 
   int add_node(std::string identifier, std::optional<std::string> alias = std::nullopt);
-  int add_link(int a, int b, std::string identifier, std::optional<std::string> alias = std::nullopt);
+  int add_link(int a, int b, std::string identifier,
+               std::optional<std::string> alias = std::nullopt);
   std::size_t node_count() const { return nodes_.size(); }
   std::size_t link_count() const { return links_.size(); }
 

@@ -60,10 +60,12 @@
 //   kBandwidth (max_* copies ignored; `pos`, virne's unit-square drawing
 //   position, is not a geographic position and is ignored); Topology Zoo GML
 //   (virne/Geant.gml) attributes as for GraphML. Network name: graph
-//   attribute Network, else label, else name, else the file name. Graph
-//   attributes id, arrival_time and lifetime (virne v_net requests) are kept
-//   in the GraphLabel tag as "id=0;arrival_time=5.0;lifetime=14.45..." (the
-//   source's text, in that order, those present).
+//   attribute Network, else label, else name, else the file name. Edges are
+//   read as undirected (also with `directed 1`); parallel edges
+//   (`multigraph 1`) stay separate links. Graph attributes id, arrival_time
+//   and lifetime (virne v_net requests) are kept in the GraphLabel tag as
+//   "id=0;arrival_time=5.0;lifetime=14.45..." (the source's text, in that
+//   order, those present).
 //
 // as_request (virne v_net files): graph type OL, node type
 // /node/host/generic (unless node_type is set), links /link/generic,
@@ -89,7 +91,7 @@ struct ImportOptions {
   std::string role_identifier = "PIP";  // GraphLabel role_identifier
   std::string net_identifier;           // GraphLabel net_identifier; "" = the network's name
   std::string id_prefix = "s";          // QName prefix of every id; "" = unprefixed ids
-  std::string namespace_uri;            // URI declared for id_prefix; "" = /cloudnet/import/<format>
+  std::string namespace_uri;  // URI declared for id_prefix; "" = /cloudnet/import/<format>
   // Substrate defaults for what the source does not give; 0 = leave out.
   double default_cpu = 100;               // cores
   double default_gpu = 0;                 // units
@@ -101,6 +103,11 @@ struct ImportOptions {
   std::string node_type;
   bool as_request = false;  // write an OL request instead of a UL substrate (see above)
 };
+
+// Rejects options that cannot give a valid document (an id prefix that is
+// not an XML name, a negative default, a node type outside /node, an empty
+// role, ...). Every importer checks this first.
+Status check_import_options(const ImportOptions& opts);
 
 enum class ImportFormat { kRocketfuel, kGraphml, kSndlib, kGml };
 

@@ -1,0 +1,15 @@
+// The COIN-OR CBC backend ("cbc"). MIPs go through CbcModel driven by CBC's
+// standard solver driver (CbcMain0/CbcMain1, i.e. the same presolve, cuts and
+// heuristics as the `cbc` program); pure LPs go to CLP directly. CBC's driver
+// keeps global state, so CBC solves are serialised process-wide.
+#pragma once
+
+#include <memory>
+
+#include "solver/solver.h"
+
+namespace cloudnet::solver {
+
+std::unique_ptr<Solver> make_cbc_solver();
+
+}  // namespace cloudnet::solver
