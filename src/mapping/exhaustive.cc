@@ -57,13 +57,20 @@ struct Candidate {
 // Everything about one placement of the virtual nodes.
 struct Placement {
   std::vector<int> host;
-  std::vector<std::vector<double>> required;  // [u][k] virtual amount (closed form)
   std::vector<std::vector<std::vector<Candidate>>> candidates;  // [u][k] on the host
   bool closed = true;  // every demand's allocation determined without an LP
-  std::vector<std::vector<std::vector<Solution::Alloc>>> allocs;  // when closed
-  double node_cost = 0;                                           // kMinCost node part, when closed
-  double node_migration = 0;                                      // migration cost of the nodes
-  std::vector<int> pflows;  // flows routed on enumerated paths (different hosts)
+  // Per demand with one hosting resource its (minimal, hence optimal)
+  // allocation; empty for demands with several (then closed is false).
+  std::vector<std::vector<std::vector<Solution::Alloc>>> allocs;
+  // For demands with several hosting resources: the one with the largest
+  // factor takes the fewest substrate units, need / factor.
+  std::vector<std::vector<std::vector<Solution::Alloc>>> cheapest;
+  // kMinCost node part: exact when closed, else a lower bound (the
+  // cheapest allocations, which may not fit the capacities).
+  double node_cost = 0;
+  bool bound_valid = true;    // weights >= 0: evaluate() gives lower bounds
+  double node_migration = 0;  // migration cost of the nodes
+  std::vector<int> pflows;    // flows routed on enumerated paths (different hosts)
   std::vector<const std::vector<Path>*> paths;  // per pflows entry
   std::vector<int> choice;                      // per pflows entry: path index
   std::vector<int> lpflows;                     // splittable flows (different hosts)
@@ -231,6 +238,17 @@ class Exhaustive {
     for (const SubstrateElement& e : p_.substrate) {
       if (e.latency < 0) nonnegative_latency_ = false;
     }
+    // Lower bounds from partial choices need costs that only grow.
+    monotone_ = true;
+    for (const auto& row : p_.node_weight) {
+      for (const double w : row) monotone_ = monotone_ && w >= 0;
+    }
+    for (const SubstrateResource& r : p_.substrate_resources) {
+      monotone_ = monotone_ && r.load_weight >= 0;
+    }
+    if (p_.existing) {
+      for (const double x : p_.existing->link_penalty) monotone_ = monotone_ && x >= 0;
+    }
     load_c_ = opt.load_c;
     if (load_c_ < 0) {
       load_c_ = 1;
@@ -312,11 +330,12 @@ class Exhaustive {
   void process(const std::vector<int>& host) {
     Placement pl;
     pl.host = host;
+    pl.bound_valid = monotone_;
     const double min_alloc = p_.options.min_alloc;
     const std::size_t nn = p_.nodes.size();
-    pl.required.assign(nn, {});
     pl.candidates.assign(nn, {});
     pl.allocs.assign(nn, {});
+    pl.cheapest.assign(nn, {});
     // Node demands: req_min / req_max / req_con with relate_V (Figure 5.2).
     for (std::size_t u = 0; u < nn; ++u) {
       const int h = host[u];
@@ -344,6 +363,7 @@ class Exhaustive {
           }
         }
         std::vector<Solution::Alloc> alloc;
+        std::vector<Solution::Alloc> cheapest;
         if (need > 0) {
           if (cands.empty()) {
             ++demand_fail_;
@@ -355,12 +375,20 @@ class Exhaustive {
             alloc.push_back({cands[0].resource, need / cands[0].factor});
           } else {
             pl.closed = false;
+            const Candidate* best = &cands[0];
+            for (const Candidate& c : cands) {
+              if (c.factor > best->factor) best = &c;
+            }
+            cheapest.push_back({best->resource, need / best->factor});
           }
         }
-        for (const Solution::Alloc& a : alloc) pl.node_cost += p_.node_weight[u][at(h)] * a.amount;
-        pl.required[u].push_back(need);
+        const double w = p_.node_weight[u][at(h)];
+        if (w < 0) pl.bound_valid = false;
+        for (const Solution::Alloc& a : alloc) pl.node_cost += w * a.amount;
+        for (const Solution::Alloc& a : cheapest) pl.node_cost += w * a.amount;
         pl.candidates[u].push_back(std::move(cands));
         pl.allocs[u].push_back(std::move(alloc));
+        pl.cheapest[u].push_back(std::move(cheapest));
       }
     }
     // Node migration (5.3.5): penalty(u) * mig(u) + transit(u, v).
@@ -466,9 +494,17 @@ class Exhaustive {
 
   // --- Evaluation with paths fixed ---------------------------------------------
 
+  // The first `depth` path flows with the one-resource allocations (and the
+  // cheapest ones for the others if `with_cheapest`): capacity, and the
+  // objective. Flows and allocations only add use, so when capacity fails
+  // every completion fails, and the objective is a lower bound on every
+  // completion (the cheapest allocations bound the kMinCost node part from
+  // below even where they do not fit). It is exact for a full choice of
+  // paths without LP flows when the placement is closed, or with
+  // `with_cheapest` under kMinCost / kEnergy.
   struct Eval {
     bool capacity_ok = true;
-    double objective = 0;  // meaningful when the placement is closed and no LP flows
+    double objective = 0;
   };
 
   // Per-flow need at each site of a path (problem.h, flow resources): a
@@ -577,11 +613,12 @@ class Exhaustive {
     return n;
   }
 
-  Eval evaluate(const Placement& pl, std::size_t depth) const {
+  Eval evaluate(const Placement& pl, std::size_t depth, bool with_cheapest = false) const {
     Eval ev;
     std::vector<double> use(p_.substrate_resources.size(), 0.0);
-    if (pl.closed) {
-      for (const auto& per_node : pl.allocs) {
+    for (const auto* allocs : {&pl.allocs, with_cheapest ? &pl.cheapest : nullptr}) {
+      if (allocs == nullptr) continue;
+      for (const auto& per_node : *allocs) {
         for (const auto& per_demand : per_node) {
           for (const Solution::Alloc& a : per_demand) use[at(a.resource)] += a.amount;
         }
@@ -652,24 +689,34 @@ class Exhaustive {
       limit_ = "exhaustive: more than " + std::to_string(o_.max_path_nodes) + " path-search nodes";
       return;
     }
-    // Adding flows never lowers any use nor the objective, so a partial
-    // choice over capacity or not better than the best so far is pruned.
+    // Adding flows never lowers any use nor the objective (see Eval), so a
+    // partial choice over capacity or not better than the best so far is
+    // pruned.
     const Eval ev = evaluate(pl, depth);
     if (!ev.capacity_ok) {
       ++capacity_fail_;
       return;
     }
-    if (!pl.needs_lp && have_best_ && ev.objective >= best_objective_ - kEps) return;
+    if (pl.bound_valid && have_best_ && ev.objective >= best_objective_ - kEps) return;
     if (depth == pl.pflows.size()) {
       if (!distinct_links_ok(pl)) {
         ++distinct_fail_;
         return;
       }
-      if (pl.needs_lp) {
-        solve_lp(pl);
-      } else {
-        record(ev.objective, fixed_solution(pl));
+      if (!pl.needs_lp) {
+        record(ev.objective, fixed_solution(pl, false));
+        return;
       }
+      // Only allocations left to choose, and the cheapest ones fit: they
+      // are optimal for kMinCost and kEnergy (lowest node cost, same rest).
+      if (pl.lpflows.empty() && pl.bound_valid && p_.options.objective != Objective::kLoadBalance) {
+        const Eval cheap = evaluate(pl, depth, true);
+        if (cheap.capacity_ok) {
+          record(cheap.objective, fixed_solution(pl, true));
+          return;
+        }
+      }
+      solve_lp(pl);
       return;
     }
     for (std::size_t i = 0; i < pl.paths[depth]->size(); ++i) {
@@ -680,10 +727,17 @@ class Exhaustive {
     pl.choice[depth] = -1;
   }
 
-  Solution fixed_solution(const Placement& pl) const {
+  Solution fixed_solution(const Placement& pl, bool with_cheapest) const {
     Solution s;
     s.node_host = pl.host;
     s.node_alloc = pl.allocs;
+    if (with_cheapest) {
+      for (std::size_t u = 0; u < s.node_alloc.size(); ++u) {
+        for (std::size_t k = 0; k < s.node_alloc[u].size(); ++k) {
+          for (const Solution::Alloc& a : pl.cheapest[u][k]) s.node_alloc[u][k].push_back(a);
+        }
+      }
+    }
     s.flow_arcs.assign(p_.flows.size(), {});
     for (std::size_t i = 0; i < pl.pflows.size(); ++i) {
       const Flow& f = p_.flows[at(pl.pflows[i])];
@@ -1001,6 +1055,7 @@ class Exhaustive {
   std::vector<int> infeasible_nodes_;
   std::vector<char> idle_before_;
   bool nonnegative_latency_ = true;
+  bool monotone_ = true;
   double load_c_ = 1;
   std::map<std::tuple<int, int, int>, std::vector<Path>> path_cache_;
   std::unique_ptr<solver::Solver> lp_;

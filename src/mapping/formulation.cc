@@ -224,8 +224,38 @@ void Formulation::add_flow_part(LinExpr& cost, std::vector<LinExpr>& use) {
       }
       if (l.max_latency)
         model_.add_le(name("lat_max", {static_cast<int>(fi)}), lat, *l.max_latency);
-      if (l.min_latency)
-        model_.add_ge(name("lat_min", {static_cast<int>(fi)}), lat, *l.min_latency);
+      if (l.min_latency) {
+        // Only a flow that leaves its host has a path to bound: lat >= min *
+        // (1 - sum_v both(v)), both(v) = new(source, v) AND new(sink, v).
+        LinExpr together;
+        for (std::size_t v = 0; v < S; ++v) {
+          const LinExpr xs = node_x(f.source, static_cast<int>(v));
+          const LinExpr xt = node_x(f.sink, static_cast<int>(v));
+          if (xs.terms().empty() || xt.terms().empty()) continue;
+          const int iv = static_cast<int>(v);
+          const Var b = model_.add_continuous(name("both", {static_cast<int>(fi), iv}), 0, 1);
+          model_.add_ge(name("both", {static_cast<int>(fi), iv}), LinExpr(b) - xs - xt, -1.0);
+          model_.add_le(name("both_s", {static_cast<int>(fi), iv}), LinExpr(b) - xs, 0.0);
+          model_.add_le(name("both_t", {static_cast<int>(fi), iv}), LinExpr(b) - xt, 0.0);
+          together += b;
+        }
+        model_.add_ge(name("lat_min", {static_cast<int>(fi)}), lat + *l.min_latency * together,
+                      *l.min_latency);
+        // A detached cycle could add latency without being on the path:
+        // order the elements the path visits (Miller-Tucker-Zemlin).
+        const double n = static_cast<double>(S);
+        std::vector<Var> order(S);
+        for (std::size_t v = 0; v < S; ++v)
+          order[v] = model_.add_continuous(
+              name("order", {static_cast<int>(fi), static_cast<int>(v)}), 0, n);
+        for (const auto& fv : flows_[fi]) {
+          const auto& arc = p_.arcs[static_cast<std::size_t>(fv.arc)];
+          model_.add_le(name("mtz", {static_cast<int>(fi), fv.arc}),
+                        LinExpr(order[static_cast<std::size_t>(arc.from)]) -
+                            order[static_cast<std::size_t>(arc.to)] + (n + 1) * fv.z,
+                        n);
+        }
+      }
     }
   }
 
@@ -441,12 +471,11 @@ void Formulation::add_migration(LinExpr& cost) {
   // Nodes (Figure 5.2 `new`, `migrated`): mig(u) >= old(u, v) - new(u, v).
   for (std::size_t u = 0; u < p_.nodes.size(); ++u) {
     const int old = u < ex.node_host.size() ? ex.node_host[u] : -1;
-    if (old >= 0) {
-      const Var mig = model_.add_binary(name("mig", {static_cast<int>(u)}));
-      model_.add_ge(name("migrated", {static_cast<int>(u)}),
-                    LinExpr(mig) + node_x(static_cast<int>(u), old), 1.0);
-      cost += ex.node_penalty[u] * mig;
-    }
+    if (old < 0) continue;  // a new element: nothing migrates
+    const Var mig = model_.add_binary(name("mig", {static_cast<int>(u)}));
+    model_.add_ge(name("migrated", {static_cast<int>(u)}),
+                  LinExpr(mig) + node_x(static_cast<int>(u), old), 1.0);
+    cost += ex.node_penalty[u] * mig;
     if (!ex.node_transit.empty()) {
       for (const auto& nx : x_[u]) {
         const double t = ex.node_transit[u][static_cast<std::size_t>(nx.v)];
@@ -678,42 +707,49 @@ std::vector<std::string> explain_infeasible(const Problem& p) {
   for (const auto& f : p.flows) {
     if (f.amount <= 0) continue;
     const auto& allowed = p.link_allowed[static_cast<std::size_t>(f.link)];
-    // Widest path from any source candidate (Dijkstra-like on bottleneck).
-    std::vector<double> width(p.substrate.size(), -1);
-    std::vector<int> stack;
+    // Widest path from each source candidate (bottleneck relaxation; the
+    // explanation runs once, on small and mid-size substrates).
     auto cap_of = [&](int w) {
       double c = std::numeric_limits<double>::infinity();
       for (int r : p.substrate[static_cast<std::size_t>(w)].resources) {
         const auto& sr = p.substrate_resources[static_cast<std::size_t>(r)];
-        if (sr.is_bandwidth && !sr.is_interface)
-          c = std::min(c, std::max(0.0, sr.capacity - sr.used));
+        if (sr.is_bandwidth && !sr.is_interface) c = std::min(c, std::max(0.0, sr.capacity - sr.used));
       }
       return c;
     };
-    for (std::size_t v = 0; v < p.substrate.size(); ++v) {
-      if (p.node_suitable[static_cast<std::size_t>(f.source)][v] && allowed[v]) {
-        width[v] = std::numeric_limits<double>::infinity();
-      }
-    }
-    bool changed = true;
-    while (changed) {  // Bellman-Ford style relaxation; small substrates only
-      changed = false;
-      for (const auto& arc : p.arcs) {
-        if (!allowed[static_cast<std::size_t>(arc.from)] ||
-            !allowed[static_cast<std::size_t>(arc.to)])
-          continue;
-        const double wf = width[static_cast<std::size_t>(arc.from)];
-        if (wf < 0) continue;
-        const double nw = std::min(wf, cap_of(arc.to));
-        if (nw > width[static_cast<std::size_t>(arc.to)] + 1e-12) {
-          width[static_cast<std::size_t>(arc.to)] = nw;
-          changed = true;
-        }
-      }
+    // May both ends share a substrate node?
+    bool may_share = !p.options.no_colocate;
+    for (const auto& g : p.groups) {
+      if (g.kind != GroupConstraint::Kind::kDistinct) continue;
+      const bool a = std::find(g.nodes.begin(), g.nodes.end(), f.source) != g.nodes.end();
+      const bool b = std::find(g.nodes.begin(), g.nodes.end(), f.sink) != g.nodes.end();
+      if (a && b) may_share = false;
     }
     double best = -1;
-    for (std::size_t v = 0; v < p.substrate.size(); ++v)
-      if (p.node_suitable[static_cast<std::size_t>(f.sink)][v]) best = std::max(best, width[v]);
+    for (std::size_t s0 = 0; s0 < p.substrate.size(); ++s0) {
+      if (!p.node_suitable[static_cast<std::size_t>(f.source)][s0] || !allowed[s0]) continue;
+      std::vector<double> width(p.substrate.size(), -1);
+      width[s0] = std::numeric_limits<double>::infinity();
+      bool changed = true;
+      while (changed) {
+        changed = false;
+        for (const auto& arc : p.arcs) {
+          if (!allowed[static_cast<std::size_t>(arc.from)] || !allowed[static_cast<std::size_t>(arc.to)]) continue;
+          const double wf = width[static_cast<std::size_t>(arc.from)];
+          if (wf < 0) continue;
+          const double nw = std::min(wf, cap_of(arc.to));
+          if (nw > width[static_cast<std::size_t>(arc.to)] + 1e-12) {
+            width[static_cast<std::size_t>(arc.to)] = nw;
+            changed = true;
+          }
+        }
+      }
+      for (std::size_t v = 0; v < p.substrate.size(); ++v) {
+        if (!p.node_suitable[static_cast<std::size_t>(f.sink)][v]) continue;
+        if (v == s0 && !may_share) continue;
+        best = std::max(best, width[v]);
+      }
+    }
     const auto& l = p.links[static_cast<std::size_t>(f.link)];
     const auto& src = p.nodes[static_cast<std::size_t>(f.source)];
     const auto& dst = p.nodes[static_cast<std::size_t>(f.sink)];

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -10,7 +11,8 @@ namespace cloudnet::solver::internal {
 
 namespace {
 
-constexpr double kIntegralityTolerance = 1e-6;
+constexpr double kIntegralityTolerance = 1e-5;  // GLPK's tol_int; CBC uses 1e-6
+constexpr double kFeasibilityTolerance = 1e-6;  // relative, see scaled_violation()
 // Cap on the feasibility check after "relaxation unbounded" (branch and bound
 // may never terminate on an integer-infeasible model with unbounded integer
 // variables, e.g. 2x - 2y = 1).
@@ -78,8 +80,7 @@ void finish(const Model& model, Solution& s) {
 
 }  // namespace
 
-ProgressReporter::ProgressReporter(const SolveOptions& options, const Stopwatch& clock,
-                                   Sense sense)
+ProgressReporter::ProgressReporter(const SolveOptions& options, const Stopwatch& clock, Sense sense)
     : callback_(options.progress),
       interrupt_(options.interrupt),
       clock_(clock),
@@ -138,6 +139,93 @@ double remaining_seconds(const SolveOptions& options, const ProgressReporter& re
   return std::max(0.0, options.time_limit_s - reporter.seconds());
 }
 
+namespace {
+
+// Largest violation of a bound, row or integrality by `x`, relative to the
+// magnitude of the numbers involved (a row's tolerance scales with
+// max(1, |bound|, sum |a_ij x_j|)).
+double scaled_violation(const Model& model, std::span<const double> x) {
+  if (x.size() != static_cast<std::size_t>(model.num_vars())) return kInf;
+  const auto lb = model.col_lower();
+  const auto ub = model.col_upper();
+  const auto types = model.col_types();
+  double worst = 0.0;
+  for (std::size_t j = 0; j < x.size(); ++j) {
+    if (!std::isfinite(x[j])) return kInf;
+    const double scale = std::max(1.0, std::abs(x[j]));
+    worst = std::max({worst, (lb[j] - x[j]) / scale, (x[j] - ub[j]) / scale});
+    if (types[j] != VarType::kContinuous) {
+      worst = std::max(
+          worst, std::abs(x[j] - std::round(x[j])) * kFeasibilityTolerance / kIntegralityTolerance);
+    }
+  }
+  const auto starts = model.row_starts();
+  const auto vars = model.row_vars();
+  const auto coefs = model.row_coefs();
+  const auto rlb = model.row_lower();
+  const auto rub = model.row_upper();
+  for (std::size_t r = 0; r + 1 < starts.size(); ++r) {
+    double activity = 0.0;
+    double magnitude = 1.0;
+    for (auto k = static_cast<std::size_t>(starts[r]); k < static_cast<std::size_t>(starts[r + 1]);
+         ++k) {
+      const double t = coefs[k] * x[static_cast<std::size_t>(vars[k])];
+      activity += t;
+      magnitude += std::abs(t);
+    }
+    const double lo = rlb[r];
+    const double hi = rub[r];
+    if (lo != -kInf) {
+      worst = std::max(worst, (lo - activity) / std::max(magnitude, std::abs(lo)));
+    }
+    if (hi != kInf) {
+      worst = std::max(worst, (activity - hi) / std::max(magnitude, std::abs(hi)));
+    }
+  }
+  return worst;
+}
+
+// One backend call, with the relaxation-unbounded case settled.
+Result<Solution> attempt(const Model& model, const SolveOptions& options,
+                         ProgressReporter& reporter, const SolveOnce& solve_once) {
+  Result<Solution> raw = solve_once(model, options, reporter);
+  if (!raw || raw->status != SolveStatus::kUnbounded) return raw;
+  Solution solution = std::move(raw).value();
+  // The relaxation is unbounded. For rational data a feasible MIP with an
+  // unbounded relaxation is unbounded, so only feasibility is in question.
+  Model feasibility = model;
+  feasibility.clear_objective();
+  SolveOptions fopt;
+  fopt.time_limit_s = std::min(remaining_seconds(options, reporter), kFeasibilityCheckLimit);
+  fopt.relative_gap = 0.0;
+  fopt.threads = options.threads;
+  fopt.log_level = options.log_level;
+  fopt.interrupt = options.interrupt;
+  fopt.presolve = options.presolve;
+  fopt.backend_params = options.backend_params;
+  Stopwatch fclock;
+  ProgressReporter quiet(fopt, fclock, feasibility.sense());
+  Result<Solution> check = solve_once(feasibility, fopt, quiet);
+  if (!check) return check.error();
+  solution.values.clear();
+  solution.bound = std::numeric_limits<double>::quiet_NaN();
+  const bool feasible_point =
+      check->has_values() && scaled_violation(model, check->values) <= kFeasibilityTolerance;
+  if (feasible_point) {
+    solution.status = SolveStatus::kUnbounded;
+    solution.message = "objective unbounded (a feasible point exists)";
+  } else if (check->status == SolveStatus::kInfeasible) {
+    solution.status = SolveStatus::kInfeasible;
+    solution.message = "infeasible (the relaxation is unbounded but no point is feasible)";
+  } else {
+    solution.status = SolveStatus::kUnbounded;
+    solution.message = "relaxation unbounded; feasibility not established: " + check->message;
+  }
+  return solution;
+}
+
+}  // namespace
+
 Result<Solution> run_backend(std::string_view backend, const Model& model,
                              const SolveOptions& options, const SolveOnce& solve_once) {
   Stopwatch clock;
@@ -145,51 +233,42 @@ Result<Solution> run_backend(std::string_view backend, const Model& model,
   if (std::isnan(options.time_limit_s) || options.time_limit_s < 0) {
     return Error::invalid("SolveOptions::time_limit_s must be >= 0");
   }
-  if (!(options.relative_gap >= 0)) return Error::invalid("SolveOptions::relative_gap must be >= 0");
+  if (!(options.relative_gap >= 0))
+    return Error::invalid("SolveOptions::relative_gap must be >= 0");
   if (options.threads < 1) return Error::invalid("SolveOptions::threads must be >= 1");
 
   ProgressReporter reporter(options, clock, model.sense());
   Solution solution;
   if (std::optional<Solution> trivial = answer_trivially(model)) {
     solution = std::move(*trivial);
-    if (solution.status == SolveStatus::kOptimal) solution.values.clear();
   } else {
-    Result<Solution> raw = solve_once(model, options, reporter);
-    if (!raw) return raw.error();
-    solution = std::move(raw).value();
-    if (solution.status == SolveStatus::kUnbounded) {
-      // The relaxation is unbounded. For rational data a feasible MIP with an
-      // unbounded relaxation is unbounded, so only feasibility is in question.
-      Model feasibility = model;
-      feasibility.clear_objective();
-      SolveOptions fopt;
-      fopt.time_limit_s = std::min(remaining_seconds(options, reporter), kFeasibilityCheckLimit);
-      fopt.relative_gap = 0.0;
-      fopt.threads = options.threads;
-      fopt.log_level = options.log_level;
-      fopt.interrupt = options.interrupt;
-      fopt.presolve = options.presolve;
-      Stopwatch fclock;
-      ProgressReporter quiet(fopt, fclock, feasibility.sense());
-      Result<Solution> check = solve_once(feasibility, fopt, quiet);
-      if (!check) return check.error();
-      solution.values.clear();
-      solution.bound = std::numeric_limits<double>::quiet_NaN();
-      switch (check->status) {
-        case SolveStatus::kOptimal:
-        case SolveStatus::kFeasible:
-          solution.status = SolveStatus::kUnbounded;
-          solution.message = "objective unbounded (a feasible point exists)";
-          break;
-        case SolveStatus::kInfeasible:
-          solution.status = SolveStatus::kInfeasible;
-          solution.message = "infeasible (the relaxation is unbounded but no point is feasible)";
-          break;
-        default:
-          solution.status = SolveStatus::kUnbounded;
-          solution.message =
-              "relaxation unbounded; feasibility not established: " + check->message;
-          break;
+    Result<Solution> first = attempt(model, options, reporter, solve_once);
+    if (!first) return first.error();
+    solution = std::move(first).value();
+    // Safety net: never hand out a point that violates the model. Presolvers
+    // are the usual culprits (GLPK 5.0's MIP presolver returns infeasible
+    // "optimal" points on a few small models), so retry without presolve.
+    if (solution.has_values()) {
+      const double violation = scaled_violation(model, solution.values);
+      if (violation > kFeasibilityTolerance) {
+        std::string note = std::string(backend) + " returned a point violating the model by " +
+                           std::to_string(violation);
+        if (options.presolve) {
+          SolveOptions retry = options;
+          retry.presolve = false;
+          Result<Solution> second = attempt(model, retry, reporter, solve_once);
+          if (!second) return second.error();
+          solution = std::move(second).value();
+          note += "; re-solved without presolve";
+          if (solution.has_values() &&
+              scaled_violation(model, solution.values) > kFeasibilityTolerance) {
+            solution.status = SolveStatus::kError;
+            note += ", which also returned an infeasible point";
+          }
+        } else {
+          solution.status = SolveStatus::kError;
+        }
+        solution.message = solution.message.empty() ? note : note + "; " + solution.message;
       }
     }
   }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "solver/backend_util.h"
@@ -246,16 +247,27 @@ Solution CbcSolver::solve_mip(OsiClpSolverInterface& osi, const Model& model,
   if (options.threads > 1) {
     args.insert(args.end(), {"-threads", std::to_string(options.threads)});
   }
-  if (!options.presolve) {
-    args.insert(args.end(), {"-presolve", "off", "-preprocess", "off"});
+  // CBC 2.10.8 (Debian) gives wrong "optimal" answers on about 0.15% of small
+  // random MIPs with CglPreProcess, the feasibility pump or probing enabled
+  // (see README.md); with preprocessing off the pump can also hit an
+  // assertion (abort). Off by default; backend_params can re-enable them.
+  args.insert(args.end(), {"-preprocess", "off", "-feas", "off", "-probing", "off"});
+  if (!options.presolve) args.insert(args.end(), {"-presolve", "off"});
+  constexpr std::string_view kPrefix = "cbc:";
+  for (const auto& [key, value] : options.backend_params) {
+    if (key.size() > kPrefix.size() && key.starts_with(kPrefix)) {
+      args.push_back("-" + key.substr(kPrefix.size()));
+      args.push_back(value);
+    }
   }
   args.insert(args.end(), {"-solve", "-quit"});
   std::vector<const char*> argv;
   argv.reserve(args.size());
   for (const std::string& a : args) argv.push_back(a.c_str());
 
-  const int rc = CbcMain1(static_cast<int>(argv.size()), argv.data(), cbc,
-                          [](CbcModel*, int) -> int { return 0; }, data);
+  const int rc = CbcMain1(
+      static_cast<int>(argv.size()), argv.data(), cbc, [](CbcModel*, int) -> int { return 0; },
+      data);
 
   Solution s;
   const double* best = cbc.bestSolution();
@@ -316,6 +328,8 @@ Solution CbcSolver::solve_mip(OsiClpSolverInterface& osi, const Model& model,
 
 }  // namespace
 
-std::unique_ptr<Solver> make_cbc_solver() { return std::make_unique<CbcSolver>(); }
+std::unique_ptr<Solver> make_cbc_solver() {
+  return std::make_unique<CbcSolver>();
+}
 
 }  // namespace cloudnet::solver

@@ -24,6 +24,22 @@ struct ProbDeleter {
 };
 using ProbPtr = std::unique_ptr<glp_prob, ProbDeleter>;
 
+// GLPK keeps a per-thread environment that is only freed by glp_free_env().
+// If this solve created it, free it again, so threads that come and go (thread
+// pools, std::async) do not leak one environment each.
+class EnvGuard {
+ public:
+  EnvGuard() : created_(glp_init_env() == 0) {}
+  ~EnvGuard() {
+    if (created_) glp_free_env();
+  }
+  EnvGuard(const EnvGuard&) = delete;
+  EnvGuard& operator=(const EnvGuard&) = delete;
+
+ private:
+  bool created_;
+};
+
 // Restores GLPK's (per-thread) terminal output flag on scope exit.
 class TermOut {
  public:
@@ -45,7 +61,9 @@ int bound_type(double lb, double ub) {
   return GLP_FR;
 }
 
-double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
+double finite_or_zero(double v) {
+  return std::isfinite(v) ? v : 0.0;
+}
 
 int milliseconds(double seconds) {
   if (!std::isfinite(seconds)) return INT_MAX;
@@ -151,8 +169,8 @@ std::vector<double> column_values(glp_prob* p, int n, bool mip) {
 }
 
 // glp_simplex on `p`; fills status, values and message.
-Solution run_simplex(glp_prob* p, const Model& model, const SolveOptions& options,
-                     double remaining, bool presolve) {
+Solution run_simplex(glp_prob* p, const Model& model, const SolveOptions& options, double remaining,
+                     bool presolve) {
   glp_smcp parm;
   glp_init_smcp(&parm);
   parm.msg_lev = message_level(options.log_level);
@@ -215,6 +233,11 @@ class GlpkSolver final : public Solver {
  private:
   static Result<Solution> solve_once(const Model& model, const SolveOptions& options,
                                      ProgressReporter& reporter) {
+    for (const auto& [key, value] : options.backend_params) {
+      if (key.starts_with("glpk:")) {
+        return Error::invalid("the glpk backend has no parameter '" + key.substr(5) + "'");
+      }
+    }
     const double remaining = internal::remaining_seconds(options, reporter);
     if (remaining <= 0.0 || reporter.interrupted()) {
       Solution s;
@@ -222,6 +245,7 @@ class GlpkSolver final : public Solver {
       s.message = reporter.interrupted() ? "interrupted" : "time limit reached before GLPK started";
       return s;
     }
+    EnvGuard env;  // declared first: destroyed after the problem and TermOut
     TermOut term(options.log_level > 0);
     ProbPtr prob = build(model);
     glp_prob* p = prob.get();
@@ -309,6 +333,8 @@ class GlpkSolver final : public Solver {
 
 }  // namespace
 
-std::unique_ptr<Solver> make_glpk_solver() { return std::make_unique<GlpkSolver>(); }
+std::unique_ptr<Solver> make_glpk_solver() {
+  return std::make_unique<GlpkSolver>();
+}
 
 }  // namespace cloudnet::solver

@@ -36,7 +36,9 @@ void put_number(std::string& out, double v) {
   out.append(buf, res.ptr);
 }
 
-bool is_free_row(double lb, double ub) { return lb == -kInf && ub == kInf; }
+bool is_free_row(double lb, double ub) {
+  return lb == -kInf && ub == kInf;
+}
 
 Status write_text(const std::string& text, const std::filesystem::path& file) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
@@ -86,8 +88,8 @@ Result<std::string> to_mps(const Model& model, const MpsOptions& options) {
   for (int r = 0; r < m; ++r) {
     const auto rr = static_cast<std::size_t>(r);
     if (is_free_row(rlb[rr], rub[rr])) continue;
-    for (auto k = static_cast<std::size_t>(starts[rr]); k < static_cast<std::size_t>(starts[rr + 1]);
-         ++k) {
+    for (auto k = static_cast<std::size_t>(starts[rr]);
+         k < static_cast<std::size_t>(starts[rr + 1]); ++k) {
       ++col_start[static_cast<std::size_t>(rvars[k]) + 1];
     }
   }
@@ -109,12 +111,13 @@ Result<std::string> to_mps(const Model& model, const MpsOptions& options) {
   }
 
   std::string out;
-  out.reserve(static_cast<std::size_t>(model.num_nonzeros()) * 32 + static_cast<std::size_t>(n) * 48 +
-              static_cast<std::size_t>(m) * 40 + 256);
+  out.reserve(static_cast<std::size_t>(model.num_nonzeros()) * 32 +
+              static_cast<std::size_t>(n) * 48 + static_cast<std::size_t>(m) * 40 + 256);
   out += header_comment(model, "*");
   if (negate) {
-    out += "* The model MAXIMISES its objective. This file MINIMISES the negated objective\n"
-           "* (for readers without OBJSENSE, e.g. GLPK): its optimum has the opposite sign.\n";
+    out +=
+        "* The model MAXIMISES its objective. This file MINIMISES the negated objective\n"
+        "* (for readers without OBJSENSE, e.g. GLPK): its optimum has the opposite sign.\n";
   }
   if (constant != 0.0) {
     out += "* Column ~obj_const (fixed at 1) carries the objective constant.\n";
@@ -239,8 +242,7 @@ Result<std::string> to_mps(const Model& model, const MpsOptions& options) {
   return out;
 }
 
-Status write_mps(const Model& model, const std::filesystem::path& file,
-                 const MpsOptions& options) {
+Status write_mps(const Model& model, const std::filesystem::path& file, const MpsOptions& options) {
   Result<std::string> text = to_mps(model, options);
   if (!text) return text.error();
   return write_text(*text, file);
@@ -292,8 +294,8 @@ Result<std::string> to_lp(const Model& model) {
   const std::string any_col = n > 0 ? vnames[0] : std::string(kConstCol);
 
   std::string out;
-  out.reserve(static_cast<std::size_t>(model.num_nonzeros()) * 24 + static_cast<std::size_t>(n) * 40 +
-              static_cast<std::size_t>(m) * 32 + 256);
+  out.reserve(static_cast<std::size_t>(model.num_nonzeros()) * 24 +
+              static_cast<std::size_t>(n) * 40 + static_cast<std::size_t>(m) * 32 + 256);
   out += header_comment(model, "\\");
   if (constant != 0.0) out += "\\ Column ~obj_const (fixed at 1) carries the objective constant.\n";
   out += model.sense() == Sense::kMaximize ? "Maximize\n" : "Minimize\n";
@@ -550,7 +552,8 @@ class Parser {
       const auto t = tokens(line);
       if (t.size() != 2) return error(i, "expected 'name value'");
       const auto v = parse_double(t[1]);
-      if (!v) return error(i, "bad value '" + std::string(t[1]) + "' for '" + std::string(t[0]) + "'");
+      if (!v)
+        return error(i, "bad value '" + std::string(t[1]) + "' for '" + std::string(t[0]) + "'");
       if (Status s = add(i, t[0], *v); !s) return s;
     }
     return Status::Ok();
@@ -655,7 +658,8 @@ class Parser {
         activity = parse_double(tok);
         break;
       }
-      if (!activity) return error(value_line, "expected the activity of '" + std::string(name) + "'");
+      if (!activity)
+        return error(value_line, "expected the activity of '" + std::string(name) + "'");
       if (Status s = add(value_line, name, *activity); !s) return s;
     }
     if (!saw_columns) return error(i == 0 ? 0 : i - 1, "no column table found");
@@ -733,8 +737,7 @@ Result<SolutionFile> parse_solution(std::string_view text, std::string_view orig
   return Parser(text, origin).run(format);
 }
 
-Result<SolutionFile> read_solution_file(const std::filesystem::path& file,
-                                        SolutionFormat format) {
+Result<SolutionFile> read_solution_file(const std::filesystem::path& file, SolutionFormat format) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error::io("cannot open solution file '" + file.string() + "'");
   std::ostringstream buffer;

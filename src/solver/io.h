@@ -72,11 +72,11 @@ const char* to_string(SolutionFormat format);
 
 // A solution file's content, keyed by variable name.
 struct SolutionFile {
-  SolutionFormat format = SolutionFormat::kAuto;  // the format actually parsed
-  std::optional<SolveStatus> status;              // when the file states one
-  std::optional<double> objective;                // when the file states one
+  SolutionFormat format = SolutionFormat::kAuto;      // the format actually parsed
+  std::optional<SolveStatus> status;                  // when the file states one
+  std::optional<double> objective;                    // when the file states one
   std::map<std::string, double, std::less<>> values;  // column name -> value
-  std::vector<double> by_index;                   // kGlpkRaw: column j+1 -> [j]
+  std::vector<double> by_index;                       // kGlpkRaw: column j+1 -> [j]
 };
 
 // Parses `file`. Errors (kIo, kParse) carry "file:line: what".

@@ -22,11 +22,10 @@ bool is_name_char(char c) {
 
 bool is_lp_keyword(std::string_view name) {
   static constexpr std::array<std::string_view, 30> kKeywords = {
-      "st",       "s.t.",     "subject",  "such",    "to",      "that",     "bound",
-      "bounds",   "free",     "inf",      "infinity", "general", "generals", "gen",
-      "integer",  "integers", "int",      "binary",  "binaries", "bin",     "end",
-      "minimize", "maximize", "minimise", "maximise", "minimum", "maximum", "min",
-      "max",      "semi"};
+      "st",       "s.t.",    "subject",  "such",    "to",       "that",     "bound",    "bounds",
+      "free",     "inf",     "infinity", "general", "generals", "gen",      "integer",  "integers",
+      "int",      "binary",  "binaries", "bin",     "end",      "minimize", "maximize", "minimise",
+      "maximise", "minimum", "maximum",  "min",     "max",      "semi"};
   if (name.size() > 8) return false;
   std::string lower(name);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -68,9 +68,15 @@ struct Term {
   double coef = 0.0;
 };
 
-inline Term operator*(double coef, Var var) { return {var, coef}; }
-inline Term operator*(Var var, double coef) { return {var, coef}; }
-inline Term operator-(Var var) { return {var, -1.0}; }
+inline Term operator*(double coef, Var var) {
+  return {var, coef};
+}
+inline Term operator*(Var var, double coef) {
+  return {var, coef};
+}
+inline Term operator-(Var var) {
+  return {var, -1.0};
+}
 
 // A linear expression sum(coef_i * var_i) + constant, for readable model
 // building:
@@ -85,8 +91,8 @@ class LinExpr {
  public:
   LinExpr() = default;
   LinExpr(double constant) : constant_(constant) {}  // NOLINT(google-explicit-constructor)
-  LinExpr(Var var) : terms_{{var, 1.0}} {}            // NOLINT(google-explicit-constructor)
-  LinExpr(Term term) : terms_{term} {}                // NOLINT(google-explicit-constructor)
+  LinExpr(Var var) : terms_{{var, 1.0}} {}           // NOLINT(google-explicit-constructor)
+  LinExpr(Term term) : terms_{term} {}               // NOLINT(google-explicit-constructor)
 
   LinExpr& add(Var var, double coef = 1.0) {
     terms_.push_back({var, coef});

@@ -51,7 +51,9 @@ Result<std::unique_ptr<Solver>> SolverRegistry::create(std::string_view name) co
   return solver;
 }
 
-bool SolverRegistry::contains(std::string_view name) const { return factories_.contains(name); }
+bool SolverRegistry::contains(std::string_view name) const {
+  return factories_.contains(name);
+}
 
 std::vector<std::string> SolverRegistry::names() const {
   std::vector<std::string> out;

@@ -35,15 +35,16 @@ namespace cloudnet::solver {
 
 // A progress report during a solve.
 struct Progress {
-  double seconds = 0.0;              // wall time since solve() started
-  std::optional<double> incumbent;   // objective of the best solution so far
-  std::optional<double> bound;       // best proven bound on the optimum
+  double seconds = 0.0;                                  // wall time since solve() started
+  std::optional<double> incumbent;                       // objective of the best solution so far
+  std::optional<double> bound;                           // best proven bound on the optimum
   double gap = std::numeric_limits<double>::infinity();  // relative_gap(incumbent, bound)
-  std::int64_t nodes = -1;           // branch-and-bound nodes so far, -1 if unknown
+  std::int64_t nodes = -1;  // branch-and-bound nodes so far, -1 if unknown
 };
 
 struct SolveOptions {
-  // Wall-clock limit for the whole solve() call.
+  // Wall-clock limit for the whole solve() call (including waiting for the
+  // process-wide CBC lock).
   double time_limit_s = std::numeric_limits<double>::infinity();
   // Stop when |incumbent - bound| / max(|incumbent|, 1e-10) <= relative_gap;
   // the result is then kOptimal ("optimal within the requested gap").
@@ -61,10 +62,19 @@ struct SolveOptions {
   int log_level = 0;
   // When non-null and set to true by another thread, the solve stops at the
   // next opportunity and returns the best solution found (kFeasible), or
-  // kTimeLimitNoSolution with message "interrupted".
+  // kTimeLimitNoSolution with message "interrupted". (Pure LPs on CBC run to
+  // completion or the time limit.)
   const std::atomic<bool>* interrupt = nullptr;
-  // Backend presolve / preprocessing.
+  // Backend presolve (CLP and GLPK LP presolve, CBC driver presolve, GLPK's
+  // MIP presolver).
   bool presolve = true;
+  // Backend-specific parameters, keyed "<backend>:<name>"; a backend ignores
+  // the keys of other backends.
+  //  cbc:  any CBC driver parameter, passed as "-<name> <value>" after the
+  //        defaults, e.g. {"cbc:preprocess", "sos"} or {"cbc:cuts", "off"}.
+  //        CBC reports unknown names on stdout and ignores them.
+  //  glpk: none; a "glpk:" key is an Error.
+  std::map<std::string, std::string> backend_params;
 };
 
 enum class SolveStatus {
@@ -83,17 +93,20 @@ struct Solution {
   SolveStatus status = SolveStatus::kError;
   // Objective of `values` including the model's constant; NaN without values.
   double objective = std::numeric_limits<double>::quiet_NaN();
-  // Best proven bound on the optimum (== objective for LPs and proven optima
-  // of minimum gap); NaN when unknown.
+  // Best proven bound on the optimum (the objective for LPs, the backend's
+  // dual bound for MIPs, plus the constant); NaN when unknown.
   double bound = std::numeric_limits<double>::quiet_NaN();
   // relative_gap(objective, bound); +inf when unknown.
   double gap = std::numeric_limits<double>::infinity();
   double seconds = 0.0;  // wall time of solve()
   // One value per variable (Var::index), present for kOptimal and kFeasible.
-  // Values of integer variables within 1e-6 of an integer are rounded to it.
+  // Every returned point is checked against the model (bounds, rows,
+  // integrality; relative tolerance 1e-6, integrality 1e-5). A backend point
+  // that fails the check is re-solved without presolve, else kError. Values
+  // of integer variables within 1e-5 of an integer are then rounded to it.
   std::vector<double> values;
-  std::string message;   // human-readable detail (why it stopped, backend notes)
-  std::string backend;   // name of the backend that produced it
+  std::string message;  // human-readable detail (why it stopped, backend notes)
+  std::string backend;  // name of the backend that produced it
 
   bool has_values() const {
     return status == SolveStatus::kOptimal || status == SolveStatus::kFeasible;

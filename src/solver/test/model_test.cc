@@ -68,7 +68,7 @@ TEST(ModelTest, NamesAreSanitisedAndUnique) {
   Var a3 = m.add_binary("a");
   Var br = m.add_binary("a[2]");  // sanitises to a_2_, no clash
   Var un = m.add_binary("");
-  Var x1 = m.add_binary("x4");  // clashes with nothing yet
+  Var x1 = m.add_binary("x4");   // clashes with nothing yet
   Var auto5 = m.add_binary("");  // index 6: "x6"
   EXPECT_EQ(m.var_name(a), "a");
   EXPECT_EQ(m.var_name(a2), "a_2");
@@ -92,8 +92,7 @@ TEST(ModelTest, ManyDuplicateNamesStayFast) {
   Model m;
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20000; ++i) m.add_binary("same");
-  const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(s, 2.0);
   EXPECT_EQ(m.var_name(Var{19999}), "same_20000");
 }
@@ -218,8 +217,7 @@ TEST(ModelTest, LargeModelBuildsQuickly) {
     for (int k = 0; k < 4; ++k) e += (k + 1.0) * x[static_cast<std::size_t>((i + k * 7919) % n)];
     m.add_le(testing::indexed("r_", i), e, 5);
   }
-  const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(m.num_vars(), n);
   EXPECT_EQ(m.num_rows(), n);
   EXPECT_EQ(m.num_nonzeros(), 4 * n);

@@ -156,7 +156,7 @@ TEST(RandomMipTest, BackendsAgreeWithEnumeration) {
   options.relative_gap = 0;
   int infeasible = 0;
   int with_continuous = 0;
-  for (std::uint32_t seed = 1; seed <= 200; ++seed) {
+  for (std::uint32_t seed = 1; seed <= 500; ++seed) {
     SCOPED_TRACE(testing::indexed("seed ", seed));
     const Instance inst = random_instance(seed);
     const std::optional<double> expected = enumerate(inst);

@@ -180,6 +180,45 @@ TEST_P(BackendTest, FractionalIntegerBounds) {
   EXPECT_EQ(s2.value(x), -2.0);
 }
 
+TEST_P(BackendTest, RegressionCbcPreprocessingWrongOptimum) {
+  Solution s = solve(testing::cbc_preprocessing_regression());
+  ASSERT_EQ(s.status, SolveStatus::kOptimal) << s.message;
+  EXPECT_NEAR(s.objective, testing::kCbcRegressionOptimum, 1e-7);
+}
+
+TEST_P(BackendTest, RegressionGlpkPresolveInfeasiblePoint) {
+  Solution s = solve(testing::glpk_presolve_regression());
+  EXPECT_EQ(s.status, SolveStatus::kInfeasible) << s.message;
+}
+
+TEST(BackendQuirksTest, CbcDefaultsCanBeOverridden) {
+  // Re-enabling CBC's preprocessing shows the upstream bug the defaults avoid.
+  SolveOptions o;
+  o.backend_params = {{"cbc:preprocess", "sos"},
+                      {"cbc:feas", "on"},
+                      {"cbc:probing", "ifmove"},
+                      {"glpk:ignored_by_cbc", "1"}};
+  auto r = make_cbc_solver()->solve(testing::cbc_preprocessing_regression(), o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->has_values());
+  EXPECT_NEAR(r->objective, -13.0, 1e-7) << "CBC fixed upstream? then relax the defaults";
+}
+
+TEST(BackendQuirksTest, GlpkPresolvePointIsCaughtAndResolved) {
+  auto r = make_glpk_solver()->solve(testing::glpk_presolve_regression(), {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, SolveStatus::kInfeasible);
+  EXPECT_NE(r->message.find("re-solved without presolve"), std::string::npos) << r->message;
+}
+
+TEST(BackendQuirksTest, GlpkRejectsUnknownParams) {
+  SolveOptions o;
+  o.backend_params = {{"glpk:cuts", "on"}};
+  auto r = make_glpk_solver()->solve(testing::small_mip(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Error::Code::kInvalidArgument);
+}
+
 TEST_P(BackendTest, InvalidModelIsAnError) {
   Model m;
   Var x = m.add_continuous("x");
@@ -400,7 +439,8 @@ TEST(RelativeGapTest, Definition) {
   EXPECT_DOUBLE_EQ(relative_gap(-10, -11), 0.1);
   EXPECT_TRUE(std::isinf(relative_gap(10, -kInf)));
   EXPECT_TRUE(std::isinf(relative_gap(std::nan(""), 1)));
-  EXPECT_EQ(to_string(SolveStatus::kTimeLimitNoSolution), std::string("time limit without solution"));
+  EXPECT_EQ(to_string(SolveStatus::kTimeLimitNoSolution),
+            std::string("time limit without solution"));
 }
 
 }  // namespace

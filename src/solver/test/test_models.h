@@ -123,4 +123,57 @@ inline Model knapsack(int items, std::uint32_t seed, double* capacity_out = null
   return m;
 }
 
+// CBC 2.10.8 with its default preprocessing/pump/probing reports -13 as
+// optimal here; the optimum is -15 (found by enumeration and GLPK).
+inline Model cbc_preprocessing_regression() {
+  Model m("cbc_regression");
+  Var i0 = m.add_integer("i0", 0, 2);
+  Var i1 = m.add_integer("i1", -1, 2);
+  Var i2 = m.add_integer("i2", -1, 1);
+  Var b3 = m.add_binary("b3");
+  Var i4 = m.add_integer("i4", -1, 0);
+  Var b5 = m.add_binary("b5");
+  Var i6 = m.add_integer("i6", 0, 3);
+  Var b7 = m.add_binary("b7");
+  Var i8 = m.add_integer("i8", -1, 0);
+  Var y = m.add_continuous("y", -3, 2);
+  m.set_objective(2.0 * i0 + 6.0 * i2 + 10.0 * b3 + 7.0 * i4 + 3.0 * b5 + 8.0 * i6 - 4.0 * b7 -
+                      1.0 * i8 - 7.0 * y + 1.0,
+                  Sense::kMinimize);
+  m.add_ge("r0", -5.0 * i0 - 3.0 * i1 - 5.0 * i2 - 4.0 * b3 + 5.0 * b7 + 4.0 * y, -21);
+  m.add_row("r1", 17, 4.0 * i1 + 5.0 * b3 - 3.0 * i4 + 3.0 * b5 + 4.0 * i6 + i8, 19);
+  m.add_le("r2", -4.0 * i1 - 2.0 * i2 + 3.0 * b3 + 2.0 * i6 - 5.0 * b7, 5);
+  m.add_le("r3", -5.0 * i0 + 2.0 * i1 + i2 - 2.0 * b3 - 3.0 * b5, -8);
+  return m;
+}
+inline constexpr double kCbcRegressionOptimum = -15.0;
+
+// Infeasible; GLPK 5.0's MIP presolver returns an "optimal" point violating
+// row r3 by 1.
+inline Model glpk_presolve_regression() {
+  Model m("glpk_regression");
+  Var i0 = m.add_integer("i0", 0, 1);
+  Var i1 = m.add_integer("i1", 0, 1);
+  Var b2 = m.add_binary("b2");
+  Var i3 = m.add_integer("i3", 0, 3);
+  Var i4 = m.add_integer("i4", 0, 2);
+  Var b5 = m.add_binary("b5");
+  Var i6 = m.add_integer("i6", 0, 3);
+  Var i7 = m.add_integer("i7", 0, 3);
+  Var i8 = m.add_integer("i8", 0, 2);
+  Var y = m.add_continuous("y", -2, 4);
+  m.set_objective(-4.0 * i0 + 7.0 * i1 + 8.0 * b2 + 5.0 * i3 + 5.0 * i4 - 6.0 * b5 + 8.0 * i6 +
+                      1.0 * i7 - 10.0 * i8 - 2.0 * y + 4.0,
+                  Sense::kMinimize);
+  m.add_le("r0", -1.0 * i1 + 3.0 * i4 + 2.0 * b5 - 5.0 * i6, 0);
+  m.add_ge("r1",
+           -4.0 * i0 + 2.0 * i1 + 5.0 * b2 + 3.0 * i3 + i4 - 5.0 * b5 + 3.0 * i6 - 5.0 * i7 -
+               4.0 * i8 - y,
+           -1);
+  m.add_le("r2", -3.0 * b2 + 4.0 * b5 - 3.0 * i6 - 3.0 * i7 - 5.0 * y, 9);
+  m.add_row("r3", -7, 5.0 * i0 + i1 - 4.0 * b2 - 5.0 * i4 + 5.0 * i6 + 3.0 * i8, -6);
+  m.add_le("r4", 4.0 * i1 + 3.0 * i3 - 3.0 * i4 + 5.0 * i6 + i7 + y, 4);
+  return m;
+}
+
 }  // namespace cloudnet::solver::testing
