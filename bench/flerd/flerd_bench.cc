@@ -17,6 +17,8 @@
 #include <benchmark/benchmark.h>
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -258,19 +260,26 @@ const char* raw_name(Format f) {
   return "?";
 }
 
-// Keeps the CPU time per iteration (ms) of every run for the summary. CPU
-// time rather than wall time: the code is single-threaded and the machine
-// may be shared, so wall time would measure the neighbours too. (Google
-// Benchmark's rate counters are CPU-time based as well.)
+// Keeps the CPU time per iteration (ms) of every run for the summary, the
+// best one when --benchmark_repetitions repeats them. CPU time rather than
+// wall time: the code is single-threaded and the machine may be shared, so
+// wall time would measure the neighbours too (Google Benchmark's rate
+// counters are CPU-time based as well).
 class SummaryReporter : public benchmark::ConsoleReporter {
  public:
+  SummaryReporter() : ConsoleReporter(::isatty(1) ? OO_Defaults : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
       if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
-      ms_[r.benchmark_name()] = r.GetAdjustedCPUTime() *
-                                benchmark::GetTimeUnitMultiplier(benchmark::kMillisecond) /
-                                benchmark::GetTimeUnitMultiplier(r.time_unit);
+      // run_name without the "/repeats:N" suffix.
+      const std::string name = r.run_name.function_name;
+      const double ms = r.GetAdjustedCPUTime() *
+                        benchmark::GetTimeUnitMultiplier(benchmark::kMillisecond) /
+                        benchmark::GetTimeUnitMultiplier(r.time_unit);
+      auto [it, fresh] = ms_.emplace(name, ms);
+      if (!fresh && ms < it->second) it->second = ms;
     }
   }
   double ms(const std::string& name) const {

@@ -260,10 +260,8 @@ class Builder {
             return SubstrateResource::Direction::kBoth;
           return pos == 0 ? SubstrateResource::Direction::kUp : SubstrateResource::Direction::kDown;
         };
-        SubstrateArc ab{
-            a, b, -1, iface_res(ni, true), iface_res(*peer, false), dir(bne, kb), dir(ne, k)};
-        SubstrateArc ba{b,          a,           -1, iface_res(*peer, true), iface_res(ni, false),
-                        dir(ne, k), dir(bne, kb)};
+        SubstrateArc ab{a, b, -1, iface_res(ni, true), iface_res(*peer, false), dir(bne, kb)};
+        SubstrateArc ba{b, a, -1, iface_res(*peer, true), iface_res(ni, false), dir(ne, k)};
         const int ia = static_cast<int>(p_.arcs.size());
         ab.reverse = ia + 1;
         ba.reverse = ia;

@@ -14,8 +14,8 @@ namespace cloudnet::mapping {
 struct CheckReport {
   std::vector<std::string> violations;  // empty = valid
   // Recomputed figures, for comparing objectives.
-  double node_resource_use = 0;   // sum of substrate units allocated to nodes
-  double link_resource_use = 0;   // sum over bandwidth resources of consumption
+  double node_resource_use = 0;      // sum of substrate units allocated to nodes
+  double link_resource_use = 0;      // sum over bandwidth resources of consumption
   std::vector<double> resource_use;  // per substrate resource
   bool ok() const { return violations.empty(); }
   std::string format() const;

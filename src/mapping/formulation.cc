@@ -367,7 +367,12 @@ void Formulation::add_groups() {
     Var& t = touch_[static_cast<std::size_t>(l)][static_cast<std::size_t>(w)];
     if (!t.valid()) {
       t = model_.add_binary(name("touch", {l, w}));
-      // The link touches w if any of its flows uses an arc at w.
+      // The link touches w if w hosts one of its endpoints ...
+      for (int u : p_.links[static_cast<std::size_t>(l)].endpoints) {
+        const LinExpr x = node_x(u, w);
+        if (!x.terms().empty()) model_.add_le(name("touch_host", {l, u, w}), x - LinExpr(t), 0.0);
+      }
+      // ... or any of its flows uses an arc at w.
       for (std::size_t fi = 0; fi < p_.flows.size(); ++fi) {
         if (p_.flows[fi].link != l) continue;
         for (const auto& fv : flows_[fi]) {
@@ -459,6 +464,8 @@ void Formulation::add_groups() {
             if (arc.from == static_cast<int>(v) || arc.to == static_cast<int>(v)) has_arc = true;
           }
         }
+        for (int u : p_.links[l].endpoints)
+          has_arc = has_arc || !node_x(u, static_cast<int>(v)).terms().empty();
         if (has_arc) touch(static_cast<int>(l), static_cast<int>(v));
       }
     }
@@ -509,6 +516,7 @@ void Formulation::add_migration(LinExpr& cost) {
               flow_here += (1.0 / p_.flows[fi].amount) * fv.y;
           }
         }
+        for (int u : p_.links[l].endpoints) flow_here += node_x(u, static_cast<int>(v));
         model_.add_le(name("touch_only_if", {static_cast<int>(l), static_cast<int>(v)}),
                       LinExpr(t) - flow_here, 0.0);
       } else {
@@ -713,7 +721,8 @@ std::vector<std::string> explain_infeasible(const Problem& p) {
       double c = std::numeric_limits<double>::infinity();
       for (int r : p.substrate[static_cast<std::size_t>(w)].resources) {
         const auto& sr = p.substrate_resources[static_cast<std::size_t>(r)];
-        if (sr.is_bandwidth && !sr.is_interface) c = std::min(c, std::max(0.0, sr.capacity - sr.used));
+        if (sr.is_bandwidth && !sr.is_interface)
+          c = std::min(c, std::max(0.0, sr.capacity - sr.used));
       }
       return c;
     };
@@ -734,7 +743,9 @@ std::vector<std::string> explain_infeasible(const Problem& p) {
       while (changed) {
         changed = false;
         for (const auto& arc : p.arcs) {
-          if (!allowed[static_cast<std::size_t>(arc.from)] || !allowed[static_cast<std::size_t>(arc.to)]) continue;
+          if (!allowed[static_cast<std::size_t>(arc.from)] ||
+              !allowed[static_cast<std::size_t>(arc.to)])
+            continue;
           const double wf = width[static_cast<std::size_t>(arc.from)];
           if (wf < 0) continue;
           const double nw = std::min(wf, cap_of(arc.to));

@@ -75,7 +75,6 @@ struct SubstrateArc {
   // Direction on `to` if `to` is a two-interface link with directional
   // bandwidth: kUp if the arc enters through its first interface.
   SubstrateResource::Direction to_direction = SubstrateResource::Direction::kBoth;
-  SubstrateResource::Direction from_direction = SubstrateResource::Direction::kBoth;
 };
 
 // A requested amount of a virtual resource r_V (req(u, r_V, s)).
@@ -139,8 +138,9 @@ struct GroupConstraint {
   std::string relation;  // as written
 };
 
-// prop(r_V, r_S): how much of substrate resource type `host` one unit of
-// virtual resource type `hosted` takes (thesis 5.3.3 / `resource`).
+// prop(r_V, r_S) (thesis 5.3.3 / Figure 5.2 `resource`): a virtual resource
+// of type `hosted` may be hosted by a substrate resource of type `host`; one
+// substrate unit provides `factor` virtual units (as Problem::Host::factor).
 struct PropRule {
   flerd::TypePath hosted;
   flerd::TypePath host;

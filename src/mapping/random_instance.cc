@@ -52,7 +52,6 @@ int add_substrate_link(Problem& p, std::string id, const std::vector<int>& ends,
     p.arcs[at(out)].reverse = in;
     if (ends.size() == 2) {
       p.arcs[at(in)].to_direction = i == 0 ? Direction::kUp : Direction::kDown;
-      p.arcs[at(out)].from_direction = i == 1 ? Direction::kUp : Direction::kDown;
     }
   }
   return link;

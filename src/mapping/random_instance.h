@@ -16,9 +16,7 @@ namespace cloudnet::mapping {
 // --- Building a Problem by hand ------------------------------------------
 // Substrate elements: a link element gets two arcs (one per direction) per
 // end, ends in interface order. For a two-interface link the arcs into it
-// carry to_direction kUp (from its first end) and kDown (from its second);
-// the arcs out of it carry from_direction kUp (leaving through the second
-// interface, i.e. traffic that entered through the first) and kDown.
+// carry to_direction kUp (from its first end) and kDown (from its second).
 int add_substrate_node(Problem& p, std::string id, double latency = 0);
 int add_substrate_link(Problem& p, std::string id, const std::vector<int>& ends,
                        double latency = 0);

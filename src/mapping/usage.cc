@@ -64,6 +64,12 @@ Usage compute_usage(const Problem& p, const Solution& s) {
         }
       }
     }
+    // The hosts of a link's endpoints belong to it even without traffic.
+    for (int ep : p.links[l].endpoints) {
+      if (static_cast<std::size_t>(ep) < s.node_host.size() &&
+          s.node_host[static_cast<std::size_t>(ep)] >= 0)
+        u.link_elements[l].insert(s.node_host[static_cast<std::size_t>(ep)]);
+    }
     for (const auto& [key, v] : if_sym) u.link_use[l][key.first] += v;
     for (const auto& [key, v] : if_dir) u.link_use[l][key.first] += v;
     for (const auto& [r, v] : sym_max) u.link_use[l][r] += v;

@@ -20,7 +20,9 @@
 namespace cloudnet::mapping {
 namespace {
 
-bool close(double a, double b) { return std::abs(a - b) <= 1e-5 * std::max(1.0, std::abs(b)); }
+bool close(double a, double b) {
+  return std::abs(a - b) <= 1e-5 * std::max(1.0, std::abs(b));
+}
 
 // Hundreds of small random instances (both objectives, migration, shared
 // media, value types, white/black lists via suitability, no-split,
@@ -52,7 +54,8 @@ TEST_P(RandomAgainstExhaustive, MipEqualsExhaustiveOptimum) {
         continue;
       }
       ASSERT_EQ(ref.status, Status::kOptimal);
-      ASSERT_EQ(mip.status, Status::kOptimal) << (mip.explanation.empty() ? "" : mip.explanation[0]);
+      ASSERT_EQ(mip.status, Status::kOptimal)
+          << (mip.explanation.empty() ? "" : mip.explanation[0]);
       const CheckReport rep = check(p, mip.solution);
       EXPECT_TRUE(rep.ok()) << rep.format();
       EXPECT_TRUE(close(evaluate(p, mip.solution), mip.objective))
@@ -83,7 +86,8 @@ TEST(MipVsExhaustive, LoadBalanceObjective) {
     const MappingResult mip = solve_mip(p, s);
     ASSERT_EQ(mip.status, Status::kOptimal) << seed;
     EXPECT_TRUE(check(p, mip.solution).ok()) << seed;
-    EXPECT_TRUE(close(mip.objective, ref.objective)) << seed << ": " << mip.objective << " vs " << ref.objective;
+    EXPECT_TRUE(close(mip.objective, ref.objective))
+        << seed << ": " << mip.objective << " vs " << ref.objective;
     ++compared;
   }
   EXPECT_GT(compared, 20);
@@ -102,7 +106,8 @@ TEST(MipVsExhaustive, EnergyObjectiveWithPaths) {
     const MappingResult mip = solve_mip(p, s);
     ASSERT_EQ(mip.status, Status::kOptimal) << seed;
     EXPECT_TRUE(check(p, mip.solution).ok()) << seed;
-    EXPECT_TRUE(close(mip.objective, ref.objective)) << seed << ": " << mip.objective << " vs " << ref.objective;
+    EXPECT_TRUE(close(mip.objective, ref.objective))
+        << seed << ": " << mip.objective << " vs " << ref.objective;
     ++compared;
   }
   EXPECT_GT(compared, 10);
@@ -134,7 +139,10 @@ TEST(UseCase, WebserviceOnThesisLikeUnderlay) {
     const CheckReport rep = check(*p, r.solution);
     EXPECT_TRUE(rep.ok()) << rep.format();
     auto host = [&](const char* id) {
-      return p->substrate[static_cast<std::size_t>(r.solution.node_host[static_cast<std::size_t>(p->node_index(id))])].identifier;
+      return p
+          ->substrate[static_cast<std::size_t>(
+              r.solution.node_host[static_cast<std::size_t>(p->node_index(id))])]
+          .identifier;
     };
     EXPECT_EQ(host("w:vhost1"), "SHost1");  // USA preferred; SHost3 has no second way out
     EXPECT_EQ(host("w:vhost2"), "SHost2");
@@ -145,7 +153,8 @@ TEST(UseCase, WebserviceOnThesisLikeUnderlay) {
     for (std::size_t fi = 0; fi < p->flows.size(); ++fi) {
       const std::string l = p->links[static_cast<std::size_t>(p->flows[fi].link)].id;
       for (const auto& [a, y] : r.solution.flow_arcs[fi]) {
-        for (int w : {p->arcs[static_cast<std::size_t>(a)].from, p->arcs[static_cast<std::size_t>(a)].to}) {
+        for (int w :
+             {p->arcs[static_cast<std::size_t>(a)].from, p->arcs[static_cast<std::size_t>(a)].to}) {
           const std::string id = p->substrate[static_cast<std::size_t>(w)].identifier;
           EXPECT_NE(id, "KabulRelay");
           EXPECT_NE(id, "L6 SH1-Kabul");
@@ -155,7 +164,8 @@ TEST(UseCase, WebserviceOnThesisLikeUnderlay) {
     }
     EXPECT_FALSE(used["w:path1"].empty());
     EXPECT_FALSE(used["w:path2"].empty());
-    for (const auto& e : used["w:path1"]) EXPECT_EQ(used["w:path2"].count(e), 0u) << e << " on both paths";
+    for (const auto& e : used["w:path1"])
+      EXPECT_EQ(used["w:path2"].count(e), 0u) << e << " on both paths";
   }
 }
 
@@ -163,10 +173,11 @@ TEST(UseCase, WithoutTheBlackListKabulIsCheaper) {
   // The black list matters: dropping it lets the cheaper route win.
   const flerd::Document ul = load("tests/fixtures/usecase/webservice-ul1.yaml");
   flerd::Document ol = load("tests/fixtures/usecase/webservice-ol1.yaml");
-  for (auto& ne : ol.topologies[0].networkElements) ne.features.erase(
-      std::remove_if(ne.features.begin(), ne.features.end(),
-                     [](const flerd::Feature& f) { return f.attribute.rfind("/not", 0) == 0; }),
-      ne.features.end());
+  for (auto& ne : ol.topologies[0].networkElements)
+    ne.features.erase(
+        std::remove_if(ne.features.begin(), ne.features.end(),
+                       [](const flerd::Feature& f) { return f.attribute.rfind("/not", 0) == 0; }),
+        ne.features.end());
   ol.resolve();
   BuildInput in;
   in.substrate = &ul;
@@ -178,7 +189,9 @@ TEST(UseCase, WithoutTheBlackListKabulIsCheaper) {
   bool via_kabul = false;
   for (const auto& fl : r.solution.flow_arcs)
     for (const auto& [a, y] : fl)
-      via_kabul = via_kabul || p->substrate[static_cast<std::size_t>(p->arcs[static_cast<std::size_t>(a)].to)].identifier == "KabulRelay";
+      via_kabul = via_kabul ||
+                  p->substrate[static_cast<std::size_t>(p->arcs[static_cast<std::size_t>(a)].to)]
+                          .identifier == "KabulRelay";
   EXPECT_TRUE(via_kabul);
 }
 
@@ -224,7 +237,8 @@ TEST(Errors, MissingSubstrateResourceType) {
   auto p = build_problem(in);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("requests /host/generic/FPGA/amount"), std::string::npos);
-  EXPECT_NE(p.error().message.find("the substrate offers: /host/generic/CPU/amount"), std::string::npos)
+  EXPECT_NE(p.error().message.find("the substrate offers: /host/generic/CPU/amount"),
+            std::string::npos)
       << p.error().message;
 }
 
