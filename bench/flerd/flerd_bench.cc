@@ -306,6 +306,7 @@ void print_summary(const SummaryReporter& rep) {
     const double raw = rep.ms(n + "/" + raw_name(f));
     const double rv = rep.ms(n + "/resolve+validate");
     const double read = rep.ms(n + "/read");
+    if (write + parse + raw + rv + read == 0) continue;  // filtered out
     auto rate = [&](double ms) { return ms > 0 ? mb / (ms / 1e3) : 0.0; };
     std::printf(
         "%-5s %7.2f | %8.1f (%6.1f) | %8.1f %7.1f | %8.1f (%5.1f)  %8.2fx | %17.1f | %9.1f %7.2f "

@@ -186,7 +186,7 @@ Plan plan_for(const Config& cfg) {
   switch (cfg.mode) {
     case Mode::kQuick:
       p.reps_a = 1;
-      p.max_vnets_a = 5;
+      p.max_vnets_a = 60;
       p.reps_b = 1;
       p.reps_c = 1;
       p.substrates_c = {10, 15, 20};
@@ -547,10 +547,10 @@ struct Stats {
   }
 };
 
-std::string fmt(double x, const char* f = "%.3f") {
-  if (std::isnan(x)) return "-";
+std::string fmt(double x, int digits = 3) {
+  if (std::isnan(x) || std::isinf(x)) return "-";
   char buf[64];
-  std::snprintf(buf, sizeof buf, f, x);
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
   return buf;
 }
 
@@ -659,7 +659,7 @@ void experiment_a(const Graph& map, const Substrate& sub, const Plan& plan, cons
     std::printf("| %d | %d | %s | %s | %s | %s | %s | %s | %s |\n", k, std::max(a.n, b.n),
                 a.times().c_str(), a.statuses().c_str(), a.size().c_str(), b.times().c_str(),
                 b.statuses().c_str(), b.size().c_str(),
-                fmt(b.median() / a.median(), "%.1f").c_str());
+                fmt(b.median() / a.median(), 1).c_str());
   }
   std::printf("\nRuntime without migration by VNet size (Fig. 5.5b):\n\n");
   std::printf("| VNet size | solves | median | min | max | status | vars | rows |\n");
@@ -704,7 +704,7 @@ void experiment_b(const Graph& map, const Substrate& sub, const Plan& plan, cons
         const mp::Problem p = request_problem(loaded, {&v});
         stats[f].add(run_mip(p, "cbc", 1e-4, plan.time_limit,
                              "(b) size " + std::to_string(n) + " freedom " +
-                                 fmt(freedoms[f], "%.2f") + " rep " + std::to_string(rep)));
+                                 fmt(freedoms[f], 2) + " rep " + std::to_string(rep)));
       }
     }
     for (std::size_t f = 0; f < freedoms.size(); ++f) {
@@ -765,7 +765,7 @@ void experiment_c(const Graph& map, const Plan& plan, const Config& cfg) {
     }
     std::printf("| %d | %d | %s | %s | %s | %s | %s | %s |\n", subs[i].size(), subs[i].links,
                 opt.times().c_str(), opt.statuses().c_str(), feas.times().c_str(),
-                feas.statuses().c_str(), fmt(opt.median() / feas.median(), "%.1f").c_str(),
+                feas.statuses().c_str(), fmt(opt.median() / feas.median(), 1).c_str(),
                 opt.size().c_str());
   }
   std::printf("\n");
@@ -811,7 +811,7 @@ void experiment_de(const Graph& map, const Plan& plan, const Config& cfg) {
                   cbc_on ? fmt(c.seconds).c_str() : "-",
                   cbc_on ? mp::to_string(c.status) : "-", glpk_on ? fmt(g.seconds).c_str() : "-",
                   glpk_on ? mp::to_string(g.status) : "-",
-                  cbc_on && glpk_on ? fmt(g.seconds / c.seconds, "%.2f").c_str() : "-");
+                  cbc_on && glpk_on ? fmt(g.seconds / c.seconds, 2).c_str() : "-");
       std::fflush(stdout);
       if (cbc_on) {
         if (c.status == mp::Status::kOptimal) cbc_best = n; else cbc_on = false;
@@ -848,7 +848,7 @@ void experiment_de(const Graph& map, const Plan& plan, const Config& cfg) {
     std::printf("| %d | %zu | %d | %d | %d | %s | %s | %s |\n", v.size(),
                 v.topo.edges.size() + at(v.size()), o.vars, o.rows, o.integers,
                 fmt(o.seconds).c_str(), mp::to_string(o.status),
-                o.solved() ? fmt(o.objective, "%.4f").c_str() : "-");
+                o.solved() ? fmt(o.objective, 4).c_str() : "-");
     std::fflush(stdout);
     if (!o.solved()) break;
   }
@@ -901,18 +901,18 @@ void experiment_x(const Graph& map, const Substrate& sub25, const Config& cfg) {
       verdict = "MIP not optimal";
       ++g_suspicious;
     } else if (close(ex.objective, cb.objective) && close(ex.objective, gl.objective)) {
-      verdict = "equal (" + fmt(ex.objective, "%.6f") + ")";
+      verdict = "equal (" + fmt(ex.objective, 6) + ")";
     } else {
-      verdict = "DIFFER: exh " + fmt(ex.objective, "%.9g") + " CBC " + fmt(cb.objective, "%.9g") +
-                " GLPK " + fmt(gl.objective, "%.9g");
+      verdict = "DIFFER: exh " + std::to_string(ex.objective) + " CBC " + std::to_string(cb.objective) +
+                " GLPK " + std::to_string(gl.objective);
       ++g_suspicious;
     }
     double placements = 1;
     for (const int f : v.fixed) placements *= f < 0 ? c.sub->size() : 1;
     std::printf("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", c.name.c_str(),
                 c.sub->size(), placements, fmt(t_ex).c_str(), fmt(cb.seconds).c_str(),
-                fmt(gl.seconds).c_str(), fmt(cb.seconds / t_ex, "%.3f").c_str(),
-                fmt(gl.seconds / t_ex, "%.3f").c_str(), fmt(gl.seconds / cb.seconds, "%.2f").c_str(),
+                fmt(gl.seconds).c_str(), fmt(cb.seconds / t_ex, 3).c_str(),
+                fmt(gl.seconds / t_ex, 3).c_str(), fmt(gl.seconds / cb.seconds, 2).c_str(),
                 verdict.c_str());
     std::fflush(stdout);
   }

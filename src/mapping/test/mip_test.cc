@@ -16,6 +16,7 @@
 #include "mapping/objective.h"
 #include "mapping/output.h"
 #include "mapping/random_instance.h"
+#include "solver/io.h"
 
 namespace cloudnet::mapping {
 namespace {
@@ -322,6 +323,80 @@ TEST(Export, ModelWritesAsMpsAndLp) {
   const Solution again = f.decode(f.encode(r.solution));
   EXPECT_EQ(again.node_host, r.solution.node_host);
   EXPECT_TRUE(check(*p, again).ok());
+}
+
+}  // namespace
+}  // namespace cloudnet::mapping
+
+namespace cloudnet::mapping {
+namespace {
+
+// A solution computed elsewhere comes back through a solution file: write
+// "name value" lines for the model's variables, read them, decode.
+TEST(Export, SolutionFileRoundTrip) {
+  const flerd::Document ul = load("examples/substrate-pip1.yaml");
+  const flerd::Document ol = load("examples/request-webservice.yaml");
+  BuildInput in;
+  in.substrate = &ul;
+  in.request = &ol;
+  auto p = build_problem(in);
+  ASSERT_TRUE(p.ok());
+  const MappingResult r = solve_mip(*p, {});
+  ASSERT_TRUE(r.has_solution());
+  Formulation f(*p);
+  const std::vector<double> values = f.encode(r.solution);
+  std::string text;
+  for (int j = 0; j < f.model().num_vars(); ++j)
+    if (values[static_cast<std::size_t>(j)] != 0)
+      text += f.model().var_name(solver::Var{j}) + " " +
+              std::to_string(values[static_cast<std::size_t>(j)]) + "\n";
+  auto file = solver::parse_solution(text, "outside.sol");
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  auto sol = solver::solution_for_model(f.model(), *file);
+  ASSERT_TRUE(sol.ok()) << sol.error().message;
+  ASSERT_TRUE(sol->has_values()) << sol->message;
+  const Solution back = f.decode(sol->values);
+  EXPECT_EQ(back.node_host, r.solution.node_host);
+  EXPECT_TRUE(check(*p, back).ok());
+  EXPECT_NEAR(sol->objective, r.objective, 1e-6);
+}
+
+// Solver outcomes are results: a time limit too short to find anything.
+TEST(Outcomes, TimeLimitWithoutSolutionIsAResult) {
+  RandomSpec spec;
+  spec.min_substrate_nodes = spec.max_substrate_nodes = 6;
+  spec.min_virtual_nodes = spec.max_virtual_nodes = 4;
+  spec.max_virtual_links = 4;
+  const Problem p = random_problem(4242, spec);
+  SolveSettings s;
+  s.time_limit_s = 1e-6;
+  const MappingResult r = solve_mip(p, s);
+  EXPECT_TRUE(r.status == Status::kNoSolution || r.status == Status::kFeasible ||
+              r.status == Status::kOptimal || r.status == Status::kInfeasible)
+      << to_string(r.status);
+  if (r.status == Status::kNoSolution) {
+    EXPECT_FALSE(r.explanation.empty());
+  }
+  if (r.has_solution()) {
+    EXPECT_TRUE(check(p, r.solution).ok());
+  }
+}
+
+TEST(Output, ReportNamesPlacementFlowsAndLoads) {
+  const flerd::Document ul = load("examples/substrate-pip1.yaml");
+  const flerd::Document ol = load("examples/request-webservice.yaml");
+  BuildInput in;
+  in.substrate = &ul;
+  in.request = &ol;
+  auto p = build_problem(in);
+  ASSERT_TRUE(p.ok());
+  const MappingResult r = solve_mip(*p, {});
+  ReportExtras extras;
+  extras.quality_q = quality_q(*p, r.solution);
+  const std::string json = report_json(*p, r, extras);
+  for (const char* key : {"\"status\": \"optimal\"", "\"placement\"", "\"c:vhost1\": \"s:host1\"",
+                          "\"arcs\"", "\"load\"", "\"quality_q\"", "\"bound\""})
+    EXPECT_NE(json.find(key), std::string::npos) << key << "\n" << json;
 }
 
 }  // namespace
