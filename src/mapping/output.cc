@@ -77,7 +77,6 @@ flerd::Document mapping_document(const flerd::Document& request, const flerd::Do
     e.hostingNetworkElement = {ne_ref(p.substrate[static_cast<std::size_t>(host)].id)};
     for (std::size_t k = 0; k < n.demands.size(); ++k) {
       const Demand& d = n.demands[k];
-      double virtual_amount = 0;
       const auto& allocs = s.node_alloc[u][k];
       for (std::size_t i = 0; i < allocs.size(); ++i) {
         const auto& a = allocs[i];
@@ -85,7 +84,6 @@ flerd::Document mapping_document(const flerd::Document& request, const flerd::Do
         double factor = 1;
         for (const auto& h : p.demand_hosts[u][k])
           if (h.resource == a.resource) factor = h.factor;
-        virtual_amount += factor * a.amount;
         std::string suffix = "ml0";
         if (i > 0) suffix.append(".").append(std::to_string(i));
         const std::string mid = derived(d.resource_id, suffix);
@@ -108,7 +106,6 @@ flerd::Document mapping_document(const flerd::Document& request, const flerd::Do
                                                               res_ref(sr.id),
                                                               {}});
       }
-      (void)virtual_amount;
     }
     ml_of[n.id] = e.id;
     ml.networkElements.push_back(std::move(e));
