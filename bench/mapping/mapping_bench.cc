@@ -160,6 +160,7 @@ struct Config {
   std::string rocketfuel = CLOUDNET_SHARED_DIR "/topologies/rocketfuel";
   std::string as = "3967";
   std::string only;
+  int log_level = 0;
   bool runs(char experiment) const {
     return only.empty() || only.find(experiment) != std::string::npos;
   }
@@ -177,7 +178,8 @@ struct Plan {
   int vnet_c = 8;
   std::vector<int> substrates_d = {10, 25};
   std::vector<int> sizes_d = {2, 3, 4, 5, 6, 8, 10, 12};
-  std::vector<int> sizes_feasible = {10, 20, 40, 79};
+  std::vector<int> substrates_f = {25, 79};
+  std::vector<int> sizes_feasible = {5, 10, 20, 40, 79};
   double time_limit = 20;
 };
 
@@ -437,6 +439,7 @@ bool close(double a, double b, double rel = 1e-6) {
 }
 
 int g_suspicious = 0;
+int g_log_level = 0;
 int g_solves = 0;
 double g_solve_seconds = 0;
 
@@ -468,6 +471,7 @@ Outcome run_mip(const mp::Problem& p, const std::string& backend, double gap, do
   s.time_limit_s = time_limit;
   s.relative_gap = gap;
   s.threads = 1;
+  s.log_level = g_log_level;
   const mp::MappingResult r = mp::solve_mip(p, s);
   ++g_solves;
   g_solve_seconds += r.seconds;
@@ -832,25 +836,47 @@ void experiment_de(const Graph& map, const Plan& plan, const Config& cfg) {
   std::printf("\n");
   for (const auto& s : summary) std::printf("%s\n", s.c_str());
 
-  std::printf("\nFeasibility sweep (Fig. 5.9: \"we examine feasibility in detail\"): the full "
-              "AS%s map (%d routers, %zu links) as substrate, DC VNets up to the full map, "
-              "CBC, first feasible (gap 1.0), limit %g s.\n\n",
-              cfg.as.c_str(), map.size(), map.edges.size(), 3 * plan.time_limit);
-  const Substrate full = make_substrate(map);
-  std::printf("| VNet size | VNet elements | vars | rows | integers | CBC [s] | status | objective |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
-  for (const int n : plan.sizes_feasible) {
-    Rng rng(cfg.seed * 1000 + 450 + static_cast<std::uint64_t>(n));
-    const VNet v = make_vnet(map, std::min(n, map.size()), std::min(n, map.size()), 1, rng);
-    const mp::Problem p = request_problem(full, {&v});
-    const Outcome o = run_mip(p, "cbc", 1.0, 3 * plan.time_limit,
-                              "(d) feasibility full map VNet " + std::to_string(n));
-    std::printf("| %d | %zu | %d | %d | %d | %s | %s | %s |\n", v.size(),
-                v.topo.edges.size() + at(v.size()), o.vars, o.rows, o.integers,
-                fmt(o.seconds).c_str(), mp::to_string(o.status),
-                o.solved() ? fmt(o.objective, 4).c_str() : "-");
-    std::fflush(stdout);
-    if (!o.solved()) break;
+  std::printf("\n");
+}
+
+void experiment_f(const Graph& map, const Plan& plan, const Config& cfg) {
+  std::printf("## (f) DC feasibility sweep: runtime to the first feasible mapping vs VNet size "
+              "(5.6.4, Fig. 5.9)\n\n");
+  std::printf(
+      "Nested BFS substrates of AS%s up to the full map (%d routers, %zu links); one DC VNet "
+      "per size (BFS subset of the same map, all nodes CRs), the same VNets on every "
+      "substrate; first feasible = gap 1.0; limit %g s per solve. \"-\" = not run: the "
+      "backend had already failed at a smaller size on this substrate.\n\n",
+      cfg.as.c_str(), map.size(), map.edges.size(), plan.time_limit);
+  const std::vector<Substrate> subs =
+      nested_substrates(map, plan.substrates_f, cfg.seed * 1000 + 400);
+  std::printf(
+      "| substrate | VNet size | VNet elements | vars | rows | integers | CBC [s] | CBC status | "
+      "GLPK [s] | GLPK status | GLPK / CBC |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const Substrate& sub : subs) {
+    bool cbc_on = true, glpk_on = true;
+    for (const int n : plan.sizes_feasible) {
+      if (!cbc_on && !glpk_on) break;
+      Rng rng(cfg.seed * 1000 + 450 + static_cast<std::uint64_t>(n));
+      const int k = std::min(n, map.size());
+      const VNet v = make_vnet(map, k, k, 1, rng);
+      const mp::Problem p = request_problem(sub, {&v});
+      const std::string what =
+          "(f) substrate " + std::to_string(sub.size()) + " VNet " + std::to_string(k);
+      Outcome c, g;
+      if (cbc_on) c = run_mip(p, "cbc", 1.0, plan.time_limit, what);
+      if (glpk_on) g = run_mip(p, "glpk", 1.0, plan.time_limit, what);
+      const Outcome& any = cbc_on ? c : g;
+      std::printf("| %d | %d | %zu | %d | %d | %d | %s | %s | %s | %s | %s |\n", sub.size(), k,
+                  v.topo.edges.size() + at(k), any.vars, any.rows, any.integers,
+                  cbc_on ? fmt(c.seconds).c_str() : "-", cbc_on ? mp::to_string(c.status) : "-",
+                  glpk_on ? fmt(g.seconds).c_str() : "-", glpk_on ? mp::to_string(g.status) : "-",
+                  cbc_on && glpk_on ? fmt(g.seconds / c.seconds, 2).c_str() : "-");
+      std::fflush(stdout);
+      cbc_on = cbc_on && c.solved();
+      glpk_on = glpk_on && g.solved();
+    }
   }
   std::printf("\n");
 }
@@ -949,6 +975,8 @@ int main(int argc, char** argv) {
       cfg.rocketfuel = value();
     } else if (a == "--as") {
       cfg.as = value();
+    } else if (a == "--log-level") {
+      cfg.log_level = std::atoi(value().c_str());
     } else if (a == "--only") {
       cfg.only = value();
     } else {
@@ -956,6 +984,7 @@ int main(int argc, char** argv) {
     }
   }
   const Plan plan = plan_for(cfg);
+  g_log_level = cfg.log_level;
   const double began = now_s();
   const Graph map = load_rocketfuel(cfg.rocketfuel, cfg.as);
   std::printf("# Mapping MIP runtime benchmark (thesis 5.6)\n\n");
@@ -973,6 +1002,7 @@ int main(int argc, char** argv) {
   if (cfg.runs('b')) experiment_b(map, sub25, plan, cfg);
   if (cfg.runs('c')) experiment_c(map, plan, cfg);
   if (cfg.runs('d') || cfg.runs('e')) experiment_de(map, plan, cfg);
+  if (cfg.runs('f')) experiment_f(map, plan, cfg);
   std::printf("%d MIP solves (%.1f s in solve_mip), every solution checked; %d suspicious; "
               "total %.1f s.\n",
               g_solves, g_solve_seconds, g_suspicious, now_s() - began);

@@ -67,7 +67,18 @@ namespace {
   std::exit(1);
 }
 
-std::size_t at(int i) { return static_cast<std::size_t>(i); }
+std::size_t at(int i) {
+  return static_cast<std::size_t>(i);
+}
+
+// prefix + i + suffix, by appending: GCC 12 gives a false -Wrestrict on
+// "literal" + std::to_string(i) (it inserts at the front).
+std::string name(const char* prefix, std::size_t i, const char* suffix = "") {
+  std::string s = prefix;
+  s += std::to_string(i);
+  s += suffix;
+  return s;
+}
 
 constexpr const char* kCpu = "/node/cpu";
 constexpr const char* kBw = "/link/symmetric/bandwidth";
@@ -132,16 +143,14 @@ Substrate make_substrate(const Net& net) {
   Substrate s;
   std::vector<int> node;
   for (std::size_t i = 0; i < net.cpu.size(); ++i) {
-    const std::string id = "n" + std::to_string(i);
-    node.push_back(mp::add_substrate_node(s.base, id));
+    node.push_back(mp::add_substrate_node(s.base, name("n", i)));
     s.cpu_resource.push_back(
-        mp::add_substrate_resource(s.base, id + "cpu", kCpu, net.cpu[i], {node.back()}));
+        mp::add_substrate_resource(s.base, name("n", i, "cpu"), kCpu, net.cpu[i], {node.back()}));
   }
   for (std::size_t j = 0; j < net.edges.size(); ++j) {
-    const std::string id = "l" + std::to_string(j);
-    const int e =
-        mp::add_substrate_link(s.base, id, {node[at(net.edges[j].a)], node[at(net.edges[j].b)]});
-    s.bw_resource.push_back(mp::add_bandwidth(s.base, id + "bw", e, net.edges[j].bw));
+    const int e = mp::add_substrate_link(s.base, name("l", j),
+                                         {node[at(net.edges[j].a)], node[at(net.edges[j].b)]});
+    s.bw_resource.push_back(mp::add_bandwidth(s.base, name("l", j, "bw"), e, net.edges[j].bw));
   }
   mp::finalize(s.base);
   return s;
@@ -193,19 +202,20 @@ struct Outcome {
     if (decision_ms.empty()) return 0;
     std::vector<double> v = decision_ms;
     std::sort(v.begin(), v.end());
-    const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(q * (v.size() - 1) + 0.5));
+    const std::size_t k =
+        std::min(v.size() - 1, static_cast<std::size_t>(q * (v.size() - 1) + 0.5));
     return v[k];
   }
 };
 
-mp::Problem request_problem(const Substrate& s, const std::vector<double>& used,
-                            const Request& r, bool relaxed) {
+mp::Problem request_problem(const Substrate& s, const std::vector<double>& used, const Request& r,
+                            bool relaxed) {
   mp::Problem p = s.base;
   for (std::size_t i = 0; i < used.size(); ++i) p.substrate_resources[i].used = used[i];
   for (std::size_t i = 0; i < r.net.cpu.size(); ++i)
-    mp::add_virtual_node(p, "v" + std::to_string(i), {mp::make_demand("cpu", kCpu, r.net.cpu[i])});
+    mp::add_virtual_node(p, name("v", i), {mp::make_demand("cpu", kCpu, r.net.cpu[i])});
   for (std::size_t j = 0; j < r.net.edges.size(); ++j) {
-    mp::add_virtual_link(p, "e" + std::to_string(j), {r.net.edges[j].a, r.net.edges[j].b},
+    mp::add_virtual_link(p, name("e", j), {r.net.edges[j].a, r.net.edges[j].b},
                          mp::make_demand("bw", kBw, r.net.edges[j].bw));
   }
   p.options.objective = mp::Objective::kMinCost;
@@ -271,8 +281,8 @@ Outcome replay(const Config& cfg, const Substrate& s, const std::vector<Request>
     const auto c0 = std::chrono::steady_clock::now();
     const mp::CheckReport rep = mp::check(p, res.solution);
     out.check_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
-    if (!rep.ok()) die(v.name + ": request " + std::to_string(e.vnet) + " fails the checker:\n" +
-                       rep.format());
+    if (!rep.ok())
+      die(v.name + name(": request ", at(e.vnet), " fails the checker:\n") + rep.format());
     const mp::Usage u = mp::compute_usage(p, res.solution);
     held[at(e.vnet)] = u.resource_use;
     for (std::size_t i = 0; i < used.size(); ++i) used[i] += u.resource_use[i];
@@ -300,14 +310,22 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die("missing value after " + a);
       return argv[++i];
     };
-    if (a == "--data") cfg.data = next();
-    else if (a == "--limit") cfg.limit = std::stoi(next());
-    else if (a == "--roots") cfg.roots = std::stoi(next());
-    else if (a == "--candidates") cfg.candidates = std::stoi(next());
-    else if (a == "--beta") cfg.beta = std::stod(next());
-    else if (a == "--mip") cfg.mip = std::stoi(next());
-    else if (a == "--mip-time") cfg.mip_time = std::stod(next());
-    else die("unknown option " + a + " (see the header of online_bench.cc)");
+    if (a == "--data")
+      cfg.data = next();
+    else if (a == "--limit")
+      cfg.limit = std::stoi(next());
+    else if (a == "--roots")
+      cfg.roots = std::stoi(next());
+    else if (a == "--candidates")
+      cfg.candidates = std::stoi(next());
+    else if (a == "--beta")
+      cfg.beta = std::stod(next());
+    else if (a == "--mip")
+      cfg.mip = std::stoi(next());
+    else if (a == "--mip-time")
+      cfg.mip_time = std::stod(next());
+    else
+      die("unknown option " + a + " (see the header of online_bench.cc)");
   }
   const auto l0 = std::chrono::steady_clock::now();
   const Net pnet = load_gml(cfg.data + "/p_net.gml", false);
@@ -332,24 +350,27 @@ int main(int argc, char** argv) {
   std::vector<Request> reqs(at(n_req));
   std::vector<double> departure(at(n_req), -1);
   for (const Event& e : events) {
-    if (e.type == 1) reqs[at(e.vnet)].arrival = e.time;
-    else departure[at(e.vnet)] = e.time;
+    if (e.type == 1)
+      reqs[at(e.vnet)].arrival = e.time;
+    else
+      departure[at(e.vnet)] = e.time;
   }
   for (int k = 0; k < n_req; ++k) {
-    char name[64];
-    std::snprintf(name, sizeof name, "/v_nets/v_net-%05d.gml", k);
+    char file[64];
+    std::snprintf(file, sizeof file, "/v_nets/v_net-%05d.gml", k);
     Request& r = reqs[at(k)];
-    r.net = load_gml(cfg.data + name, true);
-    if (departure[at(k)] < 0) die("request " + std::to_string(k) + " never departs");
+    r.net = load_gml(cfg.data + file, true);
+    if (departure[at(k)] < 0) die(name("request ", at(k), " never departs"));
     r.lifetime = departure[at(k)] - r.arrival;
     for (const double c : r.net.cpu) r.revenue += c;
     for (const auto& e : r.net.edges) r.revenue += e.bw;
   }
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
-  std::printf("data: %s\nsubstrate: %zu nodes, %zu links; %d requests, %zu events; "
-              "loaded in %.1f s\n",
-              cfg.data.c_str(), pnet.cpu.size(), pnet.edges.size(), n_req, events.size(), load_s);
+  std::printf(
+      "data: %s\nsubstrate: %zu nodes, %zu links; %d requests, %zu events; "
+      "loaded in %.1f s\n",
+      cfg.data.c_str(), pnet.cpu.size(), pnet.edges.size(), n_req, events.size(), load_s);
   std::printf("fast embedder: roots %d, candidates %d, beta %.2f\n\n", cfg.roots, cfg.candidates,
               cfg.beta);
 
@@ -360,15 +381,15 @@ int main(int argc, char** argv) {
       {"baseline node-rank, relaxed", Method::kNodeRank, true, -1},
   };
   if (cfg.mip > 0) {
-    variants.push_back({"fast (common), first " + std::to_string(cfg.mip), Method::kFast, false,
-                        cfg.mip});
-    variants.push_back({"MIP cbc (common), first " + std::to_string(cfg.mip), Method::kMip, false,
-                        cfg.mip});
+    variants.push_back({name("fast (common), first ", at(cfg.mip)), Method::kFast, false, cfg.mip});
+    variants.push_back(
+        {name("MIP cbc (common), first ", at(cfg.mip)), Method::kMip, false, cfg.mip});
   }
   std::printf("| %-34s | %5s | %7s | %6s | %8s | %8s | %8s | %7s | %6s |\n", "embedder", "req",
               "accept", "LRC", "LAR", "med ms", "p95 ms", "total s", "chk s");
-  std::printf("|%s|-------|---------|--------|----------|----------|----------|---------|--------|\n",
-              std::string(36, '-').c_str());
+  std::printf(
+      "|%s|-------|---------|--------|----------|----------|----------|---------|--------|\n",
+      std::string(36, '-').c_str());
   std::vector<Outcome> outs;
   for (const Variant& v : variants) {
     outs.push_back(replay(cfg, sub, reqs, events, v));
@@ -389,7 +410,8 @@ int main(int argc, char** argv) {
   std::printf("\n");
   ratio(0, 1, "common: ");
   ratio(2, 3, "relaxed:");
-  std::printf("\nreference (README, virne, same data): NRM 58.2%%/0.525, GRC 55.3%%/0.540, "
-              "PL 66.1%%/0.642; best learned policy (seed 0) 78.1%%/0.74\n");
+  std::printf(
+      "\nreference (README, virne, same data): NRM 58.2%%/0.525, GRC 55.3%%/0.540, "
+      "PL 66.1%%/0.642; best learned policy (seed 0) 78.1%%/0.74\n");
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "flerd/codec.h"
+#include "flerd/utf8.h"
 #include "flerd/validate.h"
 
 namespace cloudnet::flerd {
@@ -64,44 +65,7 @@ Pos LineIndex::at(std::size_t offset) const {
   return Pos{static_cast<int>(line), static_cast<int>(offset - starts_[line - 1] + 1)};
 }
 
-namespace {
-
-// Position of the first byte that is not valid UTF-8, if any.
-std::optional<std::size_t> invalid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    std::uint32_t min = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      min = 0x10000;
-    } else {
-      return i;
-    }
-    if (i + len > s.size()) return i;
-    std::uint32_t cp = c & (0xFF >> (len + 1));
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += len;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Loaded read_string(std::string_view text, Format format, const std::string& source_name,
                    const ReadOptions& options) {
@@ -120,7 +84,7 @@ Loaded read_string(std::string_view text, Format format, const std::string& sour
         "document is empty; expected a FleRD document in " + std::string(to_string(format)));
     return out;
   }
-  if (auto bad = invalid_utf8(text)) {
+  if (auto bad = first_invalid_utf8(text)) {
     const Pos p = LineIndex(text).at(*bad);
     diags.error({source_name, p.line, p.column, {}}, "", "",
                 "not valid UTF-8 text (binary data?); FleRD documents are UTF-8");

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "flerd/io.h"
+#include "flerd/utf8.h"
 
 namespace cloudnet::flerd {
 
@@ -190,24 +191,6 @@ class JsonParser {
     return std::string(s_.substr(b, i_ - b));
   }
 
-  static void put_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   bool hex4(std::uint32_t& out) {
     if (i_ + 4 > s_.size()) return false;
     out = 0;
@@ -280,7 +263,7 @@ class JsonParser {
             fail("unpaired UTF-16 surrogate in \\u escape");
             return out;
           }
-          put_utf8(out, cp);
+          append_utf8(out, cp);
           break;
         }
         default: fail(std::string("unknown escape '\\") + printable(e) + "'"); return out;

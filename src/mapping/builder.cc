@@ -152,6 +152,17 @@ class Builder {
   std::string where(const flerd::Document& d, const std::string& id) const {
     return d.source_name + ": " + id;
   }
+  // req(u, r_V, s) from a requested Resource.
+  Result<Demand> demand(const flerd::Document& doc, const flerd::Resource& r) const {
+    auto vt = value_type_of(r);
+    if (!vt)
+      return Error::invalid(where(doc, r.id) + ": value_type '" + *r.value_type +
+                            "' cannot be mapped; expected minimum, maximum or constant");
+    if (r.value < 0)
+      return Error::invalid(where(doc, r.id) + ": negative demand " + std::to_string(r.value) +
+                            " for " + r.attribute);
+    return Demand{r.id, TypePath::parse_lenient(r.attribute), *vt, r.value};
+  }
 
   Status substrate(const flerd::Topology& ul) {
     const flerd::Document& doc = *in_.substrate;
@@ -318,14 +329,9 @@ class Builder {
           return Error::invalid(where(doc, r->id) + " is shared by " + std::to_string(refcount[r]) +
                                 " virtual elements; the mapping needs a demand per element "
                                 "(complete the request first)");
-        auto vt = value_type_of(*r);
-        if (!vt)
-          return Error::invalid(where(doc, r->id) + ": value_type '" + *r->value_type +
-                                "' cannot be mapped; expected minimum, maximum or constant");
-        if (r->value < 0)
-          return Error::invalid(where(doc, r->id) + ": negative demand " +
-                                std::to_string(r->value) + " for " + r->attribute);
-        n.demands.push_back(Demand{r->id, attr, *vt, r->value});
+        auto d = demand(doc, *r);
+        if (!d) return d.error();
+        n.demands.push_back(std::move(*d));
       }
       node_of.emplace(&ne, static_cast<int>(p_.nodes.size()));
       p_.nodes.push_back(std::move(n));
@@ -377,17 +383,12 @@ class Builder {
       for (const auto& ref : ne.resource) {
         const flerd::Resource* r = ref.target;
         if (!r) return Error::invalid(where(doc, ne.id) + " references unknown resource " + ref.id);
-        const TypePath attr = TypePath::parse_lenient(r->attribute);
-        auto vt = value_type_of(*r);
-        if (!vt)
-          return Error::invalid(where(doc, r->id) + ": value_type '" + *r->value_type +
-                                "' cannot be mapped; expected minimum, maximum or constant");
-        if (r->value < 0)
-          return Error::invalid(where(doc, r->id) + ": negative demand " +
-                                std::to_string(r->value) + " for " + r->attribute);
-        Demand d{r->id, attr, *vt, r->value};
+        auto dr = demand(doc, *r);
+        if (!dr) return dr.error();
+        const Demand d = std::move(*dr);
+        const TypePath& attr = d.attribute;
         if (ends_with_level(attr, "latency")) {
-          if (*vt == ValueType::kMinimum)
+          if (d.value_type == ValueType::kMinimum)
             l.min_latency = r->value;
           else
             l.max_latency = r->value;  // maximum or constant: a bound

@@ -21,7 +21,9 @@ namespace {
 constexpr double kTol = 1e-9;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::size_t at(int i) { return static_cast<std::size_t>(i); }
+std::size_t at(int i) {
+  return static_cast<std::size_t>(i);
+}
 
 // The mutable part of one embedding attempt; copied before every tentative
 // step, which is cheap (a few thousand doubles) and simpler than undo logs.
@@ -32,6 +34,14 @@ struct State {
   std::vector<std::vector<std::vector<Solution::Alloc>>> alloc;
   std::vector<std::vector<int>> flow_path;  // per flow: arcs, in order
   std::vector<char> flow_done;
+  // Per virtual link with several symmetric flows: what they reserve, the
+  // maximum of their needs (problem.h), per (resource, arc; -1 = element).
+  struct Reserved {
+    int resource = -1;
+    int arc = -1;
+    double amount = 0;
+  };
+  std::vector<std::vector<Reserved>> sym;
   double cost = 0;  // substrate units charged (node allocations weighted + bandwidth)
 };
 
@@ -59,6 +69,10 @@ class Embedder {
   std::vector<std::vector<int>> colocate_;    // per virtual node: kColocate partners
   std::vector<std::vector<int>> link_apart_;  // per virtual link: kDistinct link partners
   std::vector<double> weight_of_;             // per virtual node: demand + adjacent bandwidth
+  std::vector<char> multi_sym_;               // per virtual link: several symmetric flows
+  std::vector<std::vector<int>> equals_;      // per virtual node: its kEquals groups
+  std::vector<std::vector<const std::string*>> equal_value_;  // per kEquals group, per element
+  std::vector<std::vector<int>> equal_members_;               // per kEquals group
   std::vector<std::string> notes_;
 
   MappingResult fail(Status s, std::string why) {
@@ -100,7 +114,10 @@ class Embedder {
     elem_bw_.assign(at(n_elements_), {});
     for (int e = 0; e < n_elements_; ++e) {
       for (const int r : p_.substrate[at(e)].resources) {
-        if (p_.substrate_resources[at(r)].is_bandwidth) elem_bw_[at(e)].push_back(r);
+        // Interface resources are charged per arc (usage.cc), not per element.
+        if (p_.substrate_resources[at(r)].is_bandwidth &&
+            !p_.substrate_resources[at(r)].is_interface)
+          elem_bw_[at(e)].push_back(r);
       }
     }
     // Potential (NRM, Zhang et al. 2013, on residual values): free node
@@ -124,6 +141,13 @@ class Embedder {
       }
       potential_[at(e)] = (1 + node) * (1 + adj);
     }
+    multi_sym_.assign(p_.links.size(), 0);
+    {
+      std::vector<int> sym_flows(p_.links.size(), 0);
+      for (const Flow& fl : p_.flows)
+        if (fl.kind == Flow::Kind::kSymmetric && ++sym_flows[at(fl.link)] > 1)
+          multi_sym_[at(fl.link)] = 1;
+    }
     node_flows_.assign(at(n_nodes_), {});
     pair_bw_.assign(at(n_nodes_), std::vector<double>(at(n_nodes_), 0));
     for (std::size_t f = 0; f < p_.flows.size(); ++f) {
@@ -135,11 +159,30 @@ class Embedder {
       pair_bw_[at(fl.sink)][at(fl.source)] += fl.amount + 1e-3;
     }
     distinct_.assign(at(n_nodes_), {});
+    equals_.assign(at(n_nodes_), {});
     colocate_.assign(at(n_nodes_), {});
     link_apart_.assign(p_.links.size(), {});
     for (const GroupConstraint& g : p_.groups) {
       if (g.kind == GroupConstraint::Kind::kEquals) {
-        notes_.push_back("kEquals group: not steered for, left to the checker");
+        // The host's Feature with the group's attribute, as the checker
+        // reads it; members must find the same value (no Feature: not a host).
+        std::vector<const std::string*> value(at(n_elements_), nullptr);
+        for (int e = 0; e < n_elements_; ++e) {
+          for (const flerd::Feature& f : p_.substrate[at(e)].features) {
+            if (flerd::TypePath::parse_lenient(f.attribute) == g.attribute) {
+              value[at(e)] = &f.value;
+              break;
+            }
+          }
+        }
+        const int index = static_cast<int>(equal_value_.size());
+        equal_value_.push_back(std::move(value));
+        equal_members_.push_back({});
+        for (const int a : g.nodes) {
+          if (a < 0 || a >= n_nodes_) continue;
+          equals_[at(a)].push_back(index);
+          equal_members_.back().push_back(a);
+        }
         continue;
       }
       auto& target = g.kind == GroupConstraint::Kind::kDistinct ? distinct_ : colocate_;
@@ -171,6 +214,7 @@ class Embedder {
     for (int u = 0; u < n_nodes_; ++u) s.alloc[at(u)].resize(p_.nodes[at(u)].demands.size());
     s.flow_path.assign(p_.flows.size(), {});
     s.flow_done.assign(p_.flows.size(), 0);
+    s.sym.resize(p_.links.size());
     return s;
   }
 
@@ -183,6 +227,14 @@ class Embedder {
       if (s.host[at(w)] == v) return false;
     for (const int w : colocate_[at(u)])
       if (s.host[at(w)] >= 0 && s.host[at(w)] != v) return false;
+    for (const int g : equals_[at(u)]) {
+      const std::string* mine = equal_value_[at(g)][at(v)];
+      if (mine == nullptr) return false;
+      for (const int w : equal_members_[at(g)]) {
+        const int h = s.host[at(w)];
+        if (w != u && h >= 0 && *equal_value_[at(g)][at(h)] != *mine) return false;
+      }
+    }
     return true;
   }
 
@@ -227,24 +279,59 @@ class Embedder {
     return true;
   }
 
-  // Can `amount` enter element e (every bandwidth resource of it)?
-  bool element_fits(const State& s, int e, double amount) const {
+  // The consumption rules of problem.h (as usage.cc implements them), per
+  // flow: what flow f needs of resource r of element e entered through
+  // `in_arc` (-1: e is its source host), net of what symmetric flows of its
+  // link already reserve there (they share the maximum).
+  double reserved(const State& s, int l, int r, int a) const {
+    if (!multi_sym_[at(l)]) return 0;
+    for (const State::Reserved& x : s.sym[at(l)])
+      if (x.resource == r && x.arc == a) return x.amount;
+    return 0;
+  }
+  void reserve(State& s, int l, int r, int a, double amount) const {
+    if (!multi_sym_[at(l)]) return;
+    for (State::Reserved& x : s.sym[at(l)]) {
+      if (x.resource == r && x.arc == a) {
+        x.amount = std::max(x.amount, amount);
+        return;
+      }
+    }
+    s.sym[at(l)].push_back({r, a, amount});
+  }
+  // Throughput of flow f at resource r entered through in_arc: directional
+  // resources count upstream/downstream flows only in their direction; a
+  // symmetric flow reserves both directions.
+  double throughput(int f, int r, int in_arc, double amount) const {
+    const Flow& fl = p_.flows[at(f)];
+    const SubstrateResource& sr = p_.substrate_resources[at(r)];
+    if (fl.kind == Flow::Kind::kSymmetric || sr.direction == SubstrateResource::Direction::kBoth)
+      return amount;
+    return in_arc >= 0 && p_.arcs[at(in_arc)].to_direction == sr.direction ? amount : 0;
+  }
+  double need(const State& s, int f, int r, int arc_key, double thr) const {
+    const Flow& fl = p_.flows[at(f)];
+    if (fl.kind != Flow::Kind::kSymmetric) return thr;
+    return std::max(0.0, thr - reserved(s, fl.link, r, arc_key));
+  }
+  bool element_fits(const State& s, int e, int in_arc, int f, double amount) const {
     for (const int r : elem_bw_[at(e)])
-      if (s.free[at(r)] < amount - kTol) return false;
+      if (s.free[at(r)] < need(s, f, r, -1, throughput(f, r, in_arc, amount)) - kTol) return false;
     return true;
   }
-  bool arc_fits(const State& s, int a, double amount) const {
+  bool arc_fits(const State& s, int a, int f, double amount) const {
     const SubstrateArc& arc = p_.arcs[at(a)];
-    if (arc.out_resource >= 0 && s.free[at(arc.out_resource)] < amount - kTol) return false;
-    if (arc.in_resource >= 0 && s.free[at(arc.in_resource)] < amount - kTol) return false;
+    for (const int r : {arc.out_resource, arc.in_resource})
+      if (r >= 0 && s.free[at(r)] < need(s, f, r, a, amount) - kTol) return false;
     return true;
   }
 
   // Element hop distances from src over elements that can carry `amount`
   // for link l (the candidate score of fast.h step 3).
-  std::vector<int> hops_from(const State& s, int src, int l, double amount) const {
+  std::vector<int> hops_from(const State& s, int src, int f, double amount) const {
+    const int l = p_.flows[at(f)].link;
     std::vector<int> dist(at(n_elements_), -1);
-    if (!p_.link_allowed[at(l)][at(src)] || !element_fits(s, src, amount)) return dist;
+    if (!p_.link_allowed[at(l)][at(src)] || !element_fits(s, src, -1, f, amount)) return dist;
     std::deque<int> queue{src};
     dist[at(src)] = 0;
     while (!queue.empty()) {
@@ -252,8 +339,8 @@ class Embedder {
       queue.pop_front();
       for (const int a : p_.out_arcs[at(x)]) {
         const int y = p_.arcs[at(a)].to;
-        if (dist[at(y)] >= 0 || !p_.link_allowed[at(l)][at(y)] || !element_fits(s, y, amount) ||
-            !arc_fits(s, a, amount))
+        if (dist[at(y)] >= 0 || !p_.link_allowed[at(l)][at(y)] ||
+            !element_fits(s, y, a, f, amount) || !arc_fits(s, a, f, amount))
           continue;
         dist[at(y)] = dist[at(x)] + 1;
         queue.push_back(y);
@@ -264,10 +351,11 @@ class Embedder {
 
   // The cheapest path src -> dst (arcs) for `amount` of link l; by_latency
   // minimises latency instead of the congestion-aware hop weight.
-  std::vector<int> shortest(const State& s, int src, int dst, int l, double amount,
+  std::vector<int> shortest(const State& s, int src, int dst, int f, double amount,
                             const std::vector<char>& forbidden, bool by_latency,
                             double beta) const {
-    if (!p_.link_allowed[at(l)][at(src)] || !element_fits(s, src, amount)) return {};
+    const int l = p_.flows[at(f)].link;
+    if (!p_.link_allowed[at(l)][at(src)] || !element_fits(s, src, -1, f, amount)) return {};
     std::vector<double> dist(at(n_elements_), kInf);
     std::vector<int> pred(at(n_elements_), -1);
     using Item = std::pair<double, int>;
@@ -284,8 +372,8 @@ class Embedder {
       for (const int a : p_.out_arcs[at(x)]) {
         const int y = p_.arcs[at(a)].to;
         if (y == src || (!forbidden.empty() && forbidden[at(y)] && y != dst)) continue;
-        if (!p_.link_allowed[at(l)][at(y)] || !element_fits(s, y, amount) ||
-            !arc_fits(s, a, amount))
+        if (!p_.link_allowed[at(l)][at(y)] || !element_fits(s, y, a, f, amount) ||
+            !arc_fits(s, a, f, amount))
           continue;
         double w = 0;
         if (by_latency) {
@@ -293,8 +381,8 @@ class Embedder {
         } else {
           w = 1e-3;  // prefers fewer elements where bandwidth is not charged
           for (const int r : elem_bw_[at(y)]) {
-            const double f = std::max(s.free[at(r)], kTol);
-            w += 1 + beta * amount / f;
+            const double fr = std::max(s.free[at(r)], kTol);
+            w += 1 + beta * amount / fr;
           }
           const SubstrateArc& arc = p_.arcs[at(a)];
           if (arc.out_resource >= 0) w += 1;
@@ -336,9 +424,9 @@ class Embedder {
       forbidden.assign(at(n_elements_), 0);
       for (std::size_t g = 0; g < p_.flows.size(); ++g) {
         const int other = p_.flows[g].link;
-        if (!s.flow_done[g] || std::find(link_apart_[at(fl.link)].begin(),
-                                         link_apart_[at(fl.link)].end(),
-                                         other) == link_apart_[at(fl.link)].end())
+        if (!s.flow_done[g] ||
+            std::find(link_apart_[at(fl.link)].begin(), link_apart_[at(fl.link)].end(), other) ==
+                link_apart_[at(fl.link)].end())
           continue;
         for (const int a : s.flow_path[g]) {
           forbidden[at(p_.arcs[at(a)].from)] = 1;
@@ -346,29 +434,36 @@ class Embedder {
         }
       }
     }
-    std::vector<int> path = shortest(s, src, dst, fl.link, fl.amount, forbidden, false, beta);
+    std::vector<int> path = shortest(s, src, dst, f, fl.amount, forbidden, false, beta);
     if (path.empty()) return false;
     if (link.max_latency && path_latency(path) > *link.max_latency + 1e-9) {
-      path = shortest(s, src, dst, fl.link, fl.amount, forbidden, true, beta);
+      path = shortest(s, src, dst, f, fl.amount, forbidden, true, beta);
       if (path.empty() || path_latency(path) > *link.max_latency + 1e-9) return false;
     }
     if (link.min_latency && path_latency(path) < *link.min_latency - 1e-9) return false;
-    auto charge = [&](int r) {
-      s.free[at(r)] -= fl.amount;
-      s.cost += fl.amount;
+    auto charge = [&](int r, int arc_key, double thr) {
+      const double n = need(s, f, r, arc_key, thr);
+      s.free[at(r)] -= n;
+      s.cost += n;
+      if (fl.kind == Flow::Kind::kSymmetric) reserve(s, fl.link, r, arc_key, thr);
     };
-    for (const int r : elem_bw_[at(src)]) charge(r);
+    for (const int r : elem_bw_[at(src)]) charge(r, -1, throughput(f, r, -1, fl.amount));
     for (const int a : path) {
       const SubstrateArc& arc = p_.arcs[at(a)];
-      for (const int r : elem_bw_[at(arc.to)]) charge(r);
-      if (arc.out_resource >= 0) charge(arc.out_resource);
-      if (arc.in_resource >= 0) charge(arc.in_resource);
+      for (const int r : elem_bw_[at(arc.to)]) charge(r, -1, throughput(f, r, a, fl.amount));
+      for (const int r : {arc.out_resource, arc.in_resource})
+        if (r >= 0) charge(r, a, fl.amount);
     }
     // Resources listed by several elements of the path may now be overdrawn.
     for (const int a : path) {
-      for (const int r : elem_bw_[at(p_.arcs[at(a)].to)])
+      const SubstrateArc& arc = p_.arcs[at(a)];
+      for (const int r : elem_bw_[at(arc.to)])
         if (s.free[at(r)] < -1e-7) return false;
+      for (const int r : {arc.out_resource, arc.in_resource})
+        if (r >= 0 && s.free[at(r)] < -1e-7) return false;
     }
+    for (const int r : elem_bw_[at(src)])
+      if (s.free[at(r)] < -1e-7) return false;
     s.flow_path[at(f)] = std::move(path);
     return true;
   }
@@ -423,12 +518,12 @@ class Embedder {
       if (h < 0) continue;
       if (fl.amount <= kTol) {
         // Connectivity only: still prefer nearby hosts, any path will do.
-        const std::vector<int> d = hops_from(s, h, fl.link, 0);
+        const std::vector<int> d = hops_from(s, h, f, 0);
         for (int v = 0; v < n_elements_; ++v)
           if (ok[at(v)]) score[at(v)] += d[at(v)] < 0 ? 1e6 : 1e-3 * d[at(v)];
         continue;
       }
-      const std::vector<int> d = hops_from(s, h, fl.link, fl.amount);
+      const std::vector<int> d = hops_from(s, h, f, fl.amount);
       for (int v = 0; v < n_elements_; ++v) {
         if (!ok[at(v)]) continue;
         if (d[at(v)] < 0 && v != h) {
@@ -473,6 +568,22 @@ class Embedder {
       if (!done) return false;
     }
     return true;
+  }
+
+  // Depth-first backtracking (FastOptions::backtrack_budget).
+  bool dfs(State& s, const std::vector<int>& order, std::size_t i, int& budget) const {
+    if (i == order.size()) return true;
+    for (const int v : candidates(s, order[i])) {
+      if (budget-- <= 0) return false;
+      State trial = s;
+      if (!place(trial, order[i], v, o_.beta)) continue;
+      if (dfs(trial, order, i + 1, budget)) {
+        s = std::move(trial);
+        return true;
+      }
+      if (budget <= 0) return false;
+    }
+    return false;
   }
 
   bool node_rank(State& s) const {
@@ -533,6 +644,11 @@ class Embedder {
         ++tried;
         if (!coordinated_from(s, order, root)) continue;
         if (!best || s.cost < best->cost - 1e-9) best = std::move(s);
+      }
+      if (!best && o_.backtrack_budget > 0) {
+        State s = empty;
+        int budget = o_.backtrack_budget;
+        if (dfs(s, order, 0, budget)) best = std::move(s);
       }
     }
     if (!best) return fail(Status::kNoSolution, "the greedy embedding found no complete mapping");

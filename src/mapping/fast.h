@@ -28,19 +28,22 @@
 //     by minimal latency.
 // Among the complete embeddings (one per root) the one with the least
 // substrate consumption (node allocations + bandwidth x elements crossed) is
-// returned.
+// returned. If none completes, a budgeted depth-first backtracking over the
+// same candidate orders looks for any complete embedding.
 //
 // Constraints: node_suitable, demand_hosts with prop factors, value types and
 // min_alloc, capacities net of `used` (shared resources counted once per
 // resource), link_allowed on every element a flow touches, one simple path
 // per flow (so no_split always holds), no_colocate, kDistinct node and link
-// groups, kColocate groups, latency bounds. Flow consumption is charged
-// conservatively (every bandwidth resource of every touched element, both
-// directions, symmetric flows of one link summed rather than maxed), so the
-// result never exceeds a capacity the exact rules of problem.h allow; it may
-// reject a request the exact rules would admit. kEquals groups and lower
-// latency bounds are not steered for: with `verify` the result is checked by
-// mapping::check() and a violating embedding is dropped (a documented miss).
+// groups, kColocate and kEquals groups, latency bounds. Flow consumption is charged
+// by the rules of problem.h (as usage.cc computes them: directional
+// resources by direction, symmetric flows of one link sharing the maximum,
+// interface resources per arc); the one conservative case is a resource
+// listed by several elements of one path, which may be charged more than
+// once, so a request may be rejected that the exact rules would admit. Lower latency bounds are not
+// steered for (a path that is too fast fails that placement). With `verify`
+// the result is checked by mapping::check() and a violating embedding is
+// dropped (never seen in the tests).
 // Existing mappings (migration cost) only enter the objective value.
 #pragma once
 
@@ -60,8 +63,13 @@ struct FastOptions {
   int roots = 8;             // root hosts tried for the first virtual node
   int node_candidates = 12;  // hosts tried per further virtual node
   double beta = 0.5;         // congestion penalty of the routing weight
-  bool verify = true;        // run check() on the result (drop it if it fails)
-  bool evaluate = true;      // fill MappingResult::objective with evaluate()
+  // When every root fails: a depth-first backtracking over the same
+  // candidate orders, at most this many placement attempts (0 = off). It
+  // turns most greedy dead ends on small instances into mappings; on a
+  // rejected online request it bounds the extra time.
+  int backtrack_budget = 2000;
+  bool verify = true;    // run check() on the result (drop it if it fails)
+  bool evaluate = true;  // fill MappingResult::objective with evaluate()
 };
 
 // kFeasible with a Solution, or kNoSolution with an explanation (a greedy

@@ -1,5 +1,7 @@
 #include "flerd/import/builder.h"
 
+#include "flerd/utf8.h"
+
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -27,47 +29,12 @@ bool is_ncname(std::string_view s) {
   return true;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  std::uint32_t min = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  std::uint32_t cp = c & (0xFFu >> (len + 1));
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  // U+FFFE / U+FFFF are not XML characters.
-  if (cp == 0xFFFE || cp == 0xFFFF) return 0;
-  return len;
-}
-
-}  // namespace
-
 std::string clean_text(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   std::size_t i = 0;
   while (i < s.size()) {
-    const std::size_t len = utf8_length(s, i);
+    const std::size_t len = utf8_sequence_length(s, i);
     if (len == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD
       ++i;

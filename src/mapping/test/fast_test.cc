@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "mapping/checker.h"
 #include "mapping/exhaustive.h"
@@ -25,13 +26,36 @@ std::string joined(const std::vector<std::string>& v) {
 }
 
 struct Tally {
-  int found = 0;         // fast gave a checked mapping
-  int infeasible = 0;    // fast failed, the oracle says infeasible
-  int split_only = 0;    // fast failed, feasible only with split flows (fast routes one path)
-  int missed = 0;        // fast failed on a single-path-feasible instance
-  int unknown = 0;       // the oracle hit a limit or does not support the instance
-  int equal_optimum = 0; // fast reached the oracle's optimum
+  int found = 0;          // fast gave a checked mapping
+  int infeasible = 0;     // fast failed, the oracle says infeasible
+  int split_only = 0;     // fast failed, feasible only with split flows (fast routes one path)
+  int missed = 0;         // fast failed on a single-path-feasible instance
+  int unknown = 0;        // the oracle hit a limit or does not support the instance
+  int equal_optimum = 0;  // fast reached the oracle's optimum
 };
+
+// What a missed instance has that the greedy handles only conservatively or
+// not at all (fast.h), for the miss log.
+std::string features(const Problem& p) {
+  std::string s;
+  for (const auto& r : p.substrate_resources) {
+    if (r.direction != SubstrateResource::Direction::kBoth) s += " directional";
+    if (r.elements.size() > 1) s += " shared";
+    if (r.is_interface) s += " interface";
+    if (r.is_bandwidth && !r.elements.empty() &&
+        !p.substrate[static_cast<std::size_t>(r.elements[0])].is_link)
+      s += " node-bw";
+  }
+  for (const auto& l : p.links) {
+    if (l.max_latency || l.min_latency) s += " latency";
+    if (l.endpoints.size() > 2) s += " multi-endpoint";
+  }
+  for (const auto& g : p.groups) {
+    if (g.kind == GroupConstraint::Kind::kEquals) s += " equals";
+    if (!g.links.empty()) s += " link-group";
+  }
+  return s;
+}
 
 void run_seed(const Problem& p, const FastOptions& fo, Tally& t) {
   const MappingResult f = solve_fast(p, fo);
@@ -73,7 +97,7 @@ void run_seed(const Problem& p, const FastOptions& fo, Tally& t) {
     }
   }
   ++t.missed;
-  std::printf("  miss: %s\n", joined(f.explanation).c_str());
+  std::printf("  miss: %s [%s ]\n", joined(f.explanation).c_str(), features(p).c_str());
 }
 
 // Several hundred random instances, the generator's mix of options
@@ -84,12 +108,14 @@ TEST(Fast, RandomInstancesPassTheChecker) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     run_seed(random_problem(seed), FastOptions{}, t);
   }
-  std::printf("fast, mixed: %d found (%d at the optimum), %d infeasible, %d split-only, "
-              "%d missed, %d oracle unknown\n",
-              t.found, t.equal_optimum, t.infeasible, t.split_only, t.missed, t.unknown);
+  std::printf(
+      "fast, mixed: %d found (%d at the optimum), %d infeasible, %d split-only, "
+      "%d missed, %d oracle unknown\n",
+      t.found, t.equal_optimum, t.infeasible, t.split_only, t.missed, t.unknown);
   EXPECT_GE(t.found, 150);
-  // A greedy is no complete search; rare misses are expected and bounded.
-  EXPECT_LE(t.missed, (t.found + t.missed) / 10);
+  // A greedy with a budgeted backtracking is no complete search: rare
+  // misses are expected and bounded (0 of 400 when written).
+  EXPECT_LE(t.missed, 3);
 }
 
 // Every instance with no_split and no_colocate (the online setting), with
@@ -103,15 +129,22 @@ TEST(Fast, RandomNoSplitNoColocate) {
   Tally t;
   for (std::uint64_t seed = 5000; seed < 5300; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    const Problem p = random_problem(seed, spec);
-    ASSERT_TRUE(p.options.no_split && p.options.no_colocate);
+    // The generator does not always honour p_no_colocate (small
+    // substrates); both options only restrict, so they are forced here.
+    Problem p = random_problem(seed, spec);
+    p.options.no_split = true;
+    p.options.no_colocate = true;
     run_seed(p, FastOptions{}, t);
   }
-  std::printf("fast, no_split+no_colocate: %d found (%d at the optimum), %d infeasible, "
-              "%d missed, %d oracle unknown\n",
-              t.found, t.equal_optimum, t.infeasible, t.missed, t.unknown);
-  EXPECT_GE(t.found, 50);
-  EXPECT_LE(t.missed, (t.found + t.missed) / 10);
+  std::printf(
+      "fast, no_split+no_colocate: %d found (%d at the optimum), %d infeasible, "
+      "%d missed, %d oracle unknown\n",
+      t.found, t.equal_optimum, t.infeasible, t.missed, t.unknown);
+  EXPECT_GE(t.found, 100);
+  // 1 of 300 when written: a three-endpoint link in a distinct link group
+  // with node bandwidth, where placement backtracking without path
+  // alternatives does not find the one feasible routing.
+  EXPECT_LE(t.missed, 3);
 }
 
 // The baseline strategy also yields only checked mappings.
@@ -136,13 +169,19 @@ TEST(Fast, NodeRankBaselinePassesTheChecker) {
 TEST(Fast, PlacesNeighboursClose) {
   Problem p;
   std::vector<int> n;
+  // Fixed names: GCC 12 warns (-Wrestrict, a known false positive) on
+  // "literal" + std::to_string(i) here.
+  const char* node_names[] = {"n0", "n1", "n2", "n3"};
+  const char* cpu_names[] = {"c0", "c1", "c2", "c3"};
+  const char* link_names[] = {"l0", "l1", "l2"};
+  const char* bw_names[] = {"b0", "b1", "b2"};
   for (int i = 0; i < 4; ++i) {
-    n.push_back(add_substrate_node(p, "n" + std::to_string(i)));
-    add_substrate_resource(p, "c" + std::to_string(i), "/node/cpu", 10, {n.back()});
+    n.push_back(add_substrate_node(p, node_names[i]));
+    add_substrate_resource(p, cpu_names[i], "/node/cpu", 10, {n.back()});
   }
-  for (int i = 0; i < 3; ++i) {
-    const int l = add_substrate_link(p, "l" + std::to_string(i), {n[i], n[i + 1]});
-    add_bandwidth(p, "b" + std::to_string(i), l, 10);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const int l = add_substrate_link(p, link_names[i], {n[i], n[i + 1]});
+    add_bandwidth(p, bw_names[i], l, 10);
   }
   const int a = add_virtual_node(p, "a", {make_demand("cpu", "/node/cpu", 5)});
   const int b = add_virtual_node(p, "b", {make_demand("cpu", "/node/cpu", 5)});
