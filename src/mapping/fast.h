@@ -60,7 +60,7 @@ struct FastOptions {
     // flow on a hop-shortest residual path; one attempt, no backtracking.
     kNodeRank,
   } strategy = Strategy::kCoordinated;
-  int roots = 8;             // root hosts tried for the first virtual node
+  int roots = 16;            // root hosts tried for the first virtual node
   int node_candidates = 12;  // hosts tried per further virtual node
   double beta = 0.5;         // congestion penalty of the routing weight
   // When every root fails: a depth-first backtracking over the same
