@@ -455,6 +455,9 @@ void Formulation::add_groups() {
   // Keep touch() for migration.
   if (p_.existing) {
     for (std::size_t l = 0; l < p_.links.size(); ++l) {
+      // Only links with an old embedding can migrate (add_migration).
+      const auto& old = p_.existing->link_elements;
+      if (l >= old.size() || old[l].empty()) continue;
       for (std::size_t v = 0; v < S; ++v) {
         bool has_arc = false;
         for (std::size_t fi = 0; fi < p_.flows.size() && !has_arc; ++fi) {
