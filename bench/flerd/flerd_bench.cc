@@ -272,23 +272,29 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
-      if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
+      if (r.error_occurred) continue;
       // run_name without the "/repeats:N" suffix.
       const std::string name = r.run_name.function_name;
       const double ms = r.GetAdjustedCPUTime() *
                         benchmark::GetTimeUnitMultiplier(benchmark::kMillisecond) /
                         benchmark::GetTimeUnitMultiplier(r.time_unit);
-      auto [it, fresh] = ms_.emplace(name, ms);
-      if (!fresh && ms < it->second) it->second = ms;
+      if (r.run_type == Run::RT_Iteration) {
+        auto [it, fresh] = best_.emplace(name, ms);
+        if (!fresh && ms < it->second) it->second = ms;
+      } else if (r.aggregate_name == "median") {  // --benchmark_report_aggregates_only
+        median_[name] = ms;
+      }
     }
   }
   double ms(const std::string& name) const {
-    auto it = ms_.find(name);
-    return it == ms_.end() ? 0 : it->second;
+    if (auto it = best_.find(name); it != best_.end()) return it->second;
+    auto it = median_.find(name);
+    return it == median_.end() ? 0 : it->second;
   }
 
  private:
-  std::map<std::string, double> ms_;
+  std::map<std::string, double> best_;
+  std::map<std::string, double> median_;
 };
 
 void print_summary(const SummaryReporter& rep) {
