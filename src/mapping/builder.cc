@@ -259,7 +259,9 @@ class Builder {
         const flerd::NetworkElement* owner = doc.owner_of(*peer);
         auto it = index.find(owner);
         if (it == index.end()) continue;
-        auto key = std::minmax(&ni, peer);
+        // (std::minmax would return references to the temporary &ni.)
+        const std::pair<const flerd::NetworkInterface*, const flerd::NetworkInterface*> key =
+            &ni < peer ? std::make_pair(&ni, peer) : std::make_pair(peer, &ni);
         if (!done.insert(key).second) continue;
         const int a = static_cast<int>(v);
         const int b = it->second;
