@@ -112,15 +112,20 @@ flerd::Document load(const std::string& rel) {
   return std::move(l.document);
 }
 
+Result<Problem> build(const flerd::Document& ul, const flerd::Document& ol, Options options = {}) {
+  BuildInput in;
+  in.substrate = &ul;
+  in.request = &ol;
+  in.options = std::move(options);
+  return build_problem(in);
+}
+
 // Thesis 4.4: VHost1 only in the USA or Canada, the VHost1-VHost2 connection
 // redundant over two disjoint paths and never via Afghanistan.
 TEST(UseCase, WebserviceOnThesisLikeUnderlay) {
   const flerd::Document ul = load("tests/fixtures/usecase/webservice-ul1.yaml");
   const flerd::Document ol = load("tests/fixtures/usecase/webservice-ol1.yaml");
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_TRUE(p.ok()) << p.error().message;
   for (const char* backend : {"cbc", "glpk"}) {
     SolveSettings s;
@@ -170,10 +175,7 @@ TEST(UseCase, WithoutTheBlackListKabulIsCheaper) {
                        [](const flerd::Feature& f) { return f.attribute.rfind("/not", 0) == 0; }),
         ne.features.end());
   ol.resolve();
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_TRUE(p.ok());
   const MappingResult r = solve_mip(*p, {});
   ASSERT_EQ(r.status, Status::kOptimal);
@@ -189,10 +191,7 @@ TEST(UseCase, WithoutTheBlackListKabulIsCheaper) {
 TEST(Output, MappingDocumentIsValidFleRD) {
   const flerd::Document ul = load("examples/substrate-pip1.yaml");
   const flerd::Document ol = load("examples/request-webservice.yaml");
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_TRUE(p.ok()) << p.error().message;
   const MappingResult r = solve_mip(*p, {});
   ASSERT_TRUE(r.has_solution());
@@ -222,10 +221,7 @@ TEST(Errors, MissingSubstrateResourceType) {
   flerd::Document ol = load("examples/request-webservice.yaml");
   ol.topologies[0].resources[0].attribute = "/host/generic/FPGA/amount";
   ol.resolve();
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("requests /host/generic/FPGA/amount"), std::string::npos);
   EXPECT_NE(p.error().message.find("the substrate offers: /host/generic/CPU/amount"),
@@ -238,10 +234,7 @@ TEST(Errors, NegativeDemand) {
   flerd::Document ol = load("examples/request-webservice.yaml");
   ol.topologies[0].resources[0].value = -2;
   ol.resolve();
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("negative demand"), std::string::npos) << p.error().message;
 }
@@ -251,10 +244,7 @@ TEST(Errors, SubstrateWithoutInterfaces) {
   for (auto& ne : ul.topologies[0].networkElements) ne.networkInterfaces.clear();
   ul.resolve();
   const flerd::Document ol = load("examples/request-webservice.yaml");
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("no NetworkInterfaces"), std::string::npos) << p.error().message;
 }
@@ -264,10 +254,7 @@ TEST(Explain, WhiteListNobodyOffers) {
   flerd::Document ol = load("examples/request-webservice.yaml");
   for (auto& f : ol.topologies[0].networkElements[0].features) f.value = "/Oceania/Australia";
   ol.resolve();
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_TRUE(p.ok());
   const MappingResult r = solve_mip(*p, {});
   ASSERT_EQ(r.status, Status::kInfeasible);
@@ -283,11 +270,9 @@ TEST(Explain, BandwidthAboveEveryPath) {
   for (auto& res : ol.topologies[0].resources)
     if (res.attribute == "/link/symmetric/bandwidth") res.value = 4000;
   ol.resolve();
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  in.options.no_split = true;
-  auto p = build_problem(in);
+  Options opts;
+  opts.no_split = true;
+  auto p = build(ul, ol, opts);
   ASSERT_TRUE(p.ok());
   const MappingResult r = solve_mip(*p, {});
   ASSERT_EQ(r.status, Status::kInfeasible);
@@ -299,10 +284,7 @@ TEST(Explain, BandwidthAboveEveryPath) {
 TEST(Export, ModelWritesAsMpsAndLp) {
   const flerd::Document ul = load("examples/substrate-pip1.yaml");
   const flerd::Document ol = load("examples/request-webservice.yaml");
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_TRUE(p.ok());
   Formulation f(*p);
   EXPECT_GT(f.model().num_vars(), 0);
@@ -326,10 +308,7 @@ namespace {
 TEST(Export, SolutionFileRoundTrip) {
   const flerd::Document ul = load("examples/substrate-pip1.yaml");
   const flerd::Document ol = load("examples/request-webservice.yaml");
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_TRUE(p.ok());
   const MappingResult r = solve_mip(*p, {});
   ASSERT_TRUE(r.has_solution());
@@ -375,10 +354,7 @@ TEST(Outcomes, TimeLimitWithoutSolutionIsAResult) {
 TEST(Output, ReportNamesPlacementFlowsAndLoads) {
   const flerd::Document ul = load("examples/substrate-pip1.yaml");
   const flerd::Document ol = load("examples/request-webservice.yaml");
-  BuildInput in;
-  in.substrate = &ul;
-  in.request = &ol;
-  auto p = build_problem(in);
+  auto p = build(ul, ol);
   ASSERT_TRUE(p.ok());
   const MappingResult r = solve_mip(*p, {});
   ReportExtras extras;
