@@ -21,6 +21,18 @@ flerd::Ref<flerd::Resource> res_ref(const std::string& id) {
   return {id, nullptr, {}};
 }
 
+// A ResourceMapping: `value` of `hosting` hosts `hosted`.
+flerd::ResourceMapping resource_mapping(double value, const std::string& hosted,
+                                        const std::string& hosting,
+                                        std::optional<std::string> unit = std::nullopt) {
+  flerd::ResourceMapping rm;
+  rm.value = value;
+  rm.resource_unit = std::move(unit);
+  rm.hostedResource = res_ref(hosted);
+  rm.hostingResource = res_ref(hosting);
+  return rm;
+}
+
 }  // namespace
 
 flerd::Document mapping_document(const flerd::Document& request, const flerd::Document& substrate,
@@ -89,22 +101,9 @@ flerd::Document mapping_document(const flerd::Document& request, const flerd::Do
         const std::string mid = derived(d.resource_id, suffix);
         add_ml_resource(mid, d.attribute, factor * a.amount, unit_of(d.resource_id));
         e.resource.push_back(res_ref(mid));
-        out.resourceMappings.push_back(flerd::ResourceMapping{factor * a.amount,
-                                                              unit_of(d.resource_id),
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              res_ref(d.resource_id),
-                                                              res_ref(mid),
-                                                              {}});
-        out.resourceMappings.push_back(flerd::ResourceMapping{a.amount,
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              res_ref(mid),
-                                                              res_ref(sr.id),
-                                                              {}});
+        out.resourceMappings.push_back(
+            resource_mapping(factor * a.amount, d.resource_id, mid, unit_of(d.resource_id)));
+        out.resourceMappings.push_back(resource_mapping(a.amount, mid, sr.id));
       }
     }
     ml_of[n.id] = e.id;
@@ -139,23 +138,8 @@ flerd::Document mapping_document(const flerd::Document& request, const flerd::Do
       const std::string mid = derived(base, "ml0." + std::to_string(i++));
       add_ml_resource(mid, sr.attribute, amount, std::string("Mbps"));
       e.resource.push_back(res_ref(mid));
-      if (bw)
-        out.resourceMappings.push_back(flerd::ResourceMapping{amount,
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              std::nullopt,
-                                                              res_ref(bw->resource_id),
-                                                              res_ref(mid),
-                                                              {}});
-      out.resourceMappings.push_back(flerd::ResourceMapping{amount,
-                                                            std::nullopt,
-                                                            std::nullopt,
-                                                            std::nullopt,
-                                                            std::nullopt,
-                                                            res_ref(mid),
-                                                            res_ref(sr.id),
-                                                            {}});
+      if (bw) out.resourceMappings.push_back(resource_mapping(amount, bw->resource_id, mid));
+      out.resourceMappings.push_back(resource_mapping(amount, mid, sr.id));
     }
     ml_of[vl.id] = e.id;
     ml.networkElements.push_back(std::move(e));

@@ -14,21 +14,7 @@
 #include "solver/solver.h"
 #include "solver/test/test_models.h"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wcast-align"
-#pragma GCC diagnostic ignored "-Woverloaded-virtual"
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <CbcModel.hpp>
-#include <CbcSolver.hpp>
-#include <CoinMessageHandler.hpp>
-#include <OsiClpSolverInterface.hpp>
-#pragma GCC diagnostic pop
+#include "solver/cbc_headers.h"
 
 namespace cloudnet::solver {
 namespace {
