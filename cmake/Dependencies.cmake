@@ -20,6 +20,13 @@ if(NOT GLPK_FOUND)
   add_library(PkgConfig::GLPK ALIAS glpk_glpk)
 endif()
 
+# Daemons: HTTP(S) (Debian builds cpp-httplib as a library with OpenSSL),
+# the embedded store and the PostgreSQL client.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(OpenSSL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+
 if(CLOUDNET_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

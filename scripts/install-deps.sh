@@ -8,6 +8,8 @@ PACKAGES=(
   # libraries
   libpugixml-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   coinor-libcbc-dev libglpk-dev liblemon-dev
+  # daemons: HTTP(S), stores (SQLite embedded, PostgreSQL client + a server for tests)
+  libcpp-httplib-dev libssl-dev libsqlite3-dev libpq-dev postgresql
   # tests, fuzzers, benchmarks, plots
   libgtest-dev libgmock-dev libbenchmark-dev clang gnuplot-nox
 )
