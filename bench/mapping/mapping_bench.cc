@@ -16,8 +16,10 @@
 //   --rocketfuel D folder with <AS>/weights.intra + latencies.intra (the
 //                  connected variants; default: the shared topologies folder)
 //   --as AS        the Rocketfuel map (default 3967, Exodus, 79 routers)
-//   --only L       run only the experiments named by letters of "xabcdef"
+//   --only L       run only the experiments named by letters of "xabcdefgt"
 //   --log-level N  the solvers' own log (0 = quiet)
+//   --g-cases L    instances of experiment g as S:N:C,... (substrate routers,
+//                  VNet size, CRs among them)
 //
 // Every mapping produced goes through mapping::check(); a violation aborts
 // the benchmark (it is a correctness bug). evaluate() must agree with the
@@ -95,16 +97,35 @@
 //  (x) Baseline: the exhaustive reference solver (exhaustive.h) on the
 //      smallest instances where it finishes: MIP/exhaustive time ratios and
 //      equal objectives (MIP at gap 1e-9); CBC/GLPK time ratios.
+//  (g) Strengthening of the exact path (formulation.h FormulationOptions):
+//      per option alone, all together, the default, and the default with
+//      the fast embedder's mapping as warm start, against the plain model of
+//      Figure 5.2 in the same run: LP relaxation bound (root, before CBC's
+//      cuts) relative to the optimum, and time to proven optimality (CBC,
+//      gap 1e-4) with the time ratio to the plain model. Instances: DC and OC
+//      VNets on nested Rocketfuel substrates of 10 and 15 routers, in two
+//      settings: the thesis's (load balancing, co-location allowed,
+//      splittable flows, as above) and the online one of bench/online
+//      (minimum cost, no co-location, one path per flow).
+//  (t) Time limits on a 100-node substrate (the virne WX100 data set of
+//      ../shared/benchmarks, as bench/online builds it: CPU and bandwidth
+//      from the GML files, minimum cost, no_split, no_colocate): the first
+//      requests with a 5 s limit (2 s with --quick), cold and with the fast
+//      start; wall time of solve_mip() against the limit. Before the CLP
+//      hard stop (solver.h) CBC's root dive heuristic ignored the limit:
+//      v_net 0 took 18.7 s and v_net 1 778 s with a 5 s limit.
 //
 // Exit status: 0; 1 on a checker violation, solver error or bad input; 3 if
 // anything was SUSPICIOUS (evaluate() vs solver objective, CBC vs GLPK
 // optima, MIP vs exhaustive optima).
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <random>
@@ -113,54 +134,34 @@
 #include <utility>
 #include <vector>
 
+#include "bench_graph.h"
 #include "flerd/import/import.h"
 #include "flerd/vocabulary.h"
 #include "mapping/checker.h"
 #include "mapping/engine.h"
 #include "mapping/exhaustive.h"
+#include "mapping/fast.h"
 #include "mapping/formulation.h"
 #include "mapping/objective.h"
 #include "mapping/random_instance.h"
+#include "solver/solver.h"
 
 namespace mp = cloudnet::mapping;
 namespace flerd = cloudnet::flerd;
+using cloudnet::bench::at;
+using cloudnet::bench::bfs_subset;
+using cloudnet::bench::die;
+using cloudnet::bench::Graph;
+using cloudnet::bench::induced;
+using cloudnet::bench::load_rocketfuel;
+using cloudnet::bench::random_connected_subgraph;
+using cloudnet::bench::Rng;
 
 namespace {
-
-std::size_t at(int i) {
-  return static_cast<std::size_t>(i);
-}
-
-[[noreturn]] void die(const std::string& what) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "mapping_bench: %s\n", what.c_str());
-  std::exit(1);
-}
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-
-// Platform-independent draws on top of mt19937_64 (its sequence is fixed by
-// the standard, the distributions' are not).
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : g_(seed * 0x9E3779B97F4A7C15ULL + 977) {}
-  int uniform(int lo, int hi) {  // inclusive
-    return lo + static_cast<int>(g_() % static_cast<std::uint64_t>(hi - lo + 1));
-  }
-  double unit() { return static_cast<double>(g_() >> 11) * 0x1.0p-53; }
-  template <class T>
-  void shuffle(std::vector<T>& v) {
-    for (std::size_t i = v.size(); i > 1; --i) {
-      const std::size_t j = static_cast<std::size_t>(g_() % i);
-      std::swap(v[i - 1], v[j]);
-    }
-  }
-
- private:
-  std::mt19937_64 g_;
-};
 
 // ------------------------------------------------------------------ options
 
@@ -174,6 +175,7 @@ struct Config {
   std::string as = "3967";
   std::string only;
   int log_level = 0;
+  std::vector<std::array<int, 3>> cases_g;  // --g-cases
   bool runs(char experiment) const {
     return only.empty() || only.find(experiment) != std::string::npos;
   }
@@ -195,6 +197,10 @@ struct Plan {
   std::vector<int> sizes_feasible = {5, 10, 20, 40, 79};
   bool exhaustive_large = true;  // the 625-placement baseline case (about 15 s)
   double time_limit = 20;
+  // (substrate routers, VNet size, CRs)
+  std::vector<std::array<int, 3>> cases_g = {{10, 5, 5}, {15, 7, 3}, {20, 5, 5}};
+  int requests_t = 4;
+  double time_limit_t = 5;
 };
 
 Plan plan_for(const Config& cfg) {
@@ -213,6 +219,9 @@ Plan plan_for(const Config& cfg) {
       p.sizes_feasible = {5, 10};
       p.exhaustive_large = false;
       p.time_limit = 5;
+      p.cases_g = {{10, 4, 4}, {10, 5, 5}, {10, 5, 2}};
+      p.requests_t = 3;
+      p.time_limit_t = 2;
       break;
     case Mode::kDefault: break;
     case Mode::kFull:
@@ -231,116 +240,8 @@ Plan plan_for(const Config& cfg) {
       break;
   }
   if (cfg.time_limit > 0) p.time_limit = cfg.time_limit;
+  if (!cfg.cases_g.empty()) p.cases_g = cfg.cases_g;
   return p;
-}
-
-// ------------------------------------------------------------------ graphs
-
-struct Graph {
-  std::vector<std::string> names;
-  std::vector<std::pair<int, int>> edges;
-  std::vector<double> latency;  // per edge, ms
-  std::vector<std::vector<int>> adj;
-  int size() const { return static_cast<int>(names.size()); }
-};
-
-// Rocketfuel via the importer: node and link elements of its Document
-// (import.h: node i is s:n<i>, link j s:l<j> with two interfaces connected
-// to interfaces of its end nodes).
-Graph load_rocketfuel(const std::string& dir, const std::string& as) {
-  const std::string base = dir + "/" + as + "/";
-  flerd::ImportOptions opts;
-  auto doc = flerd::import_rocketfuel(base + "weights.intra", base + "latencies.intra", opts);
-  if (!doc) die("cannot import Rocketfuel AS " + as + ": " + doc.error().message);
-  if (doc->topologies.empty()) die("Rocketfuel import gave no topology");
-  const flerd::Topology& topo = doc->topologies[0];
-  std::unordered_map<std::string, double> latency_of;
-  for (const flerd::Resource& r : topo.resources) {
-    if (r.attribute == flerd::vocab::kLatency) latency_of[r.id] = r.value;
-  }
-  Graph g;
-  std::unordered_map<std::string, int> node_of_interface;
-  for (const flerd::NetworkElement& e : topo.networkElements) {
-    if (e.ne_type.rfind("/link", 0) == 0) continue;
-    const int n = g.size();
-    g.names.push_back(e.identifier);
-    for (const flerd::NetworkInterface& i : e.networkInterfaces) node_of_interface[i.id] = n;
-  }
-  g.adj.assign(g.names.size(), {});
-  for (const flerd::NetworkElement& e : topo.networkElements) {
-    if (e.ne_type.rfind("/link", 0) != 0) continue;
-    std::vector<int> ends;
-    for (const flerd::NetworkInterface& i : e.networkInterfaces) {
-      if (!i.connectedInterface) continue;
-      auto it = node_of_interface.find(i.connectedInterface->id);
-      if (it != node_of_interface.end()) ends.push_back(it->second);
-    }
-    if (ends.size() != 2) die("Rocketfuel link " + e.id + " does not join two routers");
-    double lat = 0;
-    for (const auto& ref : e.resource) {
-      auto it = latency_of.find(ref.id);
-      if (it != latency_of.end()) lat = it->second;
-    }
-    g.adj[at(ends[0])].push_back(static_cast<int>(g.edges.size()));
-    g.adj[at(ends[1])].push_back(static_cast<int>(g.edges.size()));
-    g.edges.emplace_back(ends[0], ends[1]);
-    g.latency.push_back(lat);
-  }
-  return g;
-}
-
-// The first k routers a BFS from `start` visits, neighbours in random order.
-std::vector<int> bfs_subset(const Graph& g, int start, int k, Rng& rng) {
-  std::vector<char> seen(at(g.size()), 0);
-  std::vector<int> out;
-  std::deque<int> queue{start};
-  seen[at(start)] = 1;
-  while (!queue.empty() && static_cast<int>(out.size()) < k) {
-    const int v = queue.front();
-    queue.pop_front();
-    out.push_back(v);
-    std::vector<int> next;
-    for (const int e : g.adj[at(v)]) {
-      const auto [a, b] = g.edges[at(e)];
-      const int w = a == v ? b : a;
-      if (!seen[at(w)]) {
-        seen[at(w)] = 1;
-        next.push_back(w);
-      }
-    }
-    rng.shuffle(next);
-    for (const int w : next) queue.push_back(w);
-  }
-  if (static_cast<int>(out.size()) < k) {
-    die("the Rocketfuel map's component has only " + std::to_string(out.size()) + " routers, " +
-        std::to_string(k) + " asked for");
-  }
-  return out;
-}
-
-Graph induced(const Graph& g, const std::vector<int>& nodes) {
-  Graph s;
-  std::vector<int> index(at(g.size()), -1);
-  for (const int v : nodes) {
-    index[at(v)] = s.size();
-    s.names.push_back(g.names[at(v)]);
-  }
-  s.adj.assign(nodes.size(), {});
-  for (std::size_t e = 0; e < g.edges.size(); ++e) {
-    const int a = index[at(g.edges[e].first)];
-    const int b = index[at(g.edges[e].second)];
-    if (a < 0 || b < 0) continue;
-    s.adj[at(a)].push_back(static_cast<int>(s.edges.size()));
-    s.adj[at(b)].push_back(static_cast<int>(s.edges.size()));
-    s.edges.emplace_back(a, b);
-    s.latency.push_back(g.latency[e]);
-  }
-  return s;
-}
-
-Graph random_connected_subgraph(const Graph& g, int k, Rng& rng) {
-  if (k >= g.size()) return g;
-  return induced(g, bfs_subset(g, rng.uniform(0, g.size() - 1), k, rng));
 }
 
 // ------------------------------------------------------------------ problems
@@ -473,15 +374,15 @@ struct Outcome {
 };
 
 Outcome run_mip(const mp::Problem& p, const std::string& backend, double gap, double time_limit,
-                const std::string& what) {
+                const std::string& what, const mp::SolveSettings& base = {}) {
   Outcome o;
   {
-    const mp::Formulation f(p);
+    const mp::Formulation f(p, base.formulation);
     o.vars = f.model().num_vars();
     o.rows = f.model().num_rows();
     o.integers = f.model().num_integer_vars();
   }
-  mp::SolveSettings s;
+  mp::SolveSettings s = base;
   s.solver = backend;
   s.time_limit_s = time_limit;
   s.relative_gap = gap;
@@ -980,16 +881,287 @@ void experiment_x(const Graph& map, const Substrate& sub25, const Plan& plan, co
   std::printf("\n");
 }
 
+// ------------------------------------------------------------------ (g)
+
+// The LP relaxation of the model: every integer variable continuous.
+double root_lp_bound(const mp::Formulation& f) {
+  cloudnet::solver::Model m = f.model();
+  for (int j = 0; j < m.num_vars(); ++j) {
+    const cloudnet::solver::Var v{j};
+    if (m.is_integer(v)) m.set_type(v, cloudnet::solver::VarType::kContinuous);
+  }
+  auto lp = cloudnet::solver::default_registry().create("cbc");
+  if (!lp) die(lp.error().message);
+  auto r = (*lp)->solve(m, {});
+  if (!r || r->status != cloudnet::solver::SolveStatus::kOptimal) return NAN;
+  return r->objective;
+}
+
+double geomean(const std::vector<double>& v) {
+  if (v.empty()) return NAN;
+  double s = 0;
+  for (const double x : v) s += std::log(x);
+  return std::exp(s / static_cast<double>(v.size()));
+}
+
+void experiment_g(const Graph& map, const Plan& plan, const Config& cfg) {
+  std::printf(
+      "## (g) Strengthening the exact path: LP bound and time to optimality per option\n\n");
+  struct Variant {
+    const char* name;
+    mp::FormulationOptions options;
+    bool fast_start = false;
+  };
+  mp::FormulationOptions plain;
+  plain.distance_cuts = plain.load_cuts = plain.host_flow_cuts = plain.symmetry_breaking = false;
+  std::vector<Variant> variants = {{"plain (Fig. 5.2)", plain}};
+  auto with = [&](const char* name, auto set) {
+    Variant v{name, plain};
+    set(v.options);
+    variants.push_back(v);
+  };
+  with("host_flow_cuts", [](mp::FormulationOptions& o) { o.host_flow_cuts = true; });
+  with("distance_cuts", [](mp::FormulationOptions& o) { o.distance_cuts = true; });
+  with("load_cuts", [](mp::FormulationOptions& o) { o.load_cuts = true; });
+  with("symmetry_breaking", [](mp::FormulationOptions& o) { o.symmetry_breaking = true; });
+  with("all four", [](mp::FormulationOptions& o) {
+    o.host_flow_cuts = o.distance_cuts = o.load_cuts = o.symmetry_breaking = true;
+  });
+  variants.push_back({"default", mp::FormulationOptions{}});
+  variants.push_back({"default + fast start", mp::FormulationOptions{}, true});
+
+  const double limit = plan.time_limit;
+  std::printf(
+      "CBC, gap 1e-4, limit %g s (wall) per solve, 1 thread. LP = bound of the LP relaxation "
+      "(CLP, no cuts), relative to the best optimum of the row group; wall and CPU seconds "
+      "of solve_mip() (formulation included); ratio = CPU time / CPU time of the plain "
+      "model (CBC is deterministic, its wall time on a shared machine is not; \">=\": this "
+      "variant hit the limit). Settings: thesis = load balancing, co-location allowed, "
+      "splittable flows; online = minimum cost, no co-location, one path per flow.\n\n",
+      limit);
+  std::printf(
+      "| instance | variant | added rows | LP / opt | wall [s] | CPU [s] | status | CPU / plain "
+      "|\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  struct Acc {
+    std::vector<double> ratio, lp;
+    int optimal = 0, n = 0;
+  };
+  std::vector<Acc> acc(variants.size());
+  std::vector<int> sizes;
+  for (const auto& c : plan.cases_g) sizes.push_back(c[0]);
+  const std::vector<Substrate> subs = nested_substrates(map, sizes, cfg.seed * 1000 + 300);
+  for (std::size_t ci = 0; ci < plan.cases_g.size(); ++ci) {
+    const Substrate& sub = subs[ci];
+    const int n = plan.cases_g[ci][1];
+    const int crs = plan.cases_g[ci][2];
+    {
+      Rng rng(cfg.seed * 1000 + 700 + static_cast<std::uint64_t>(n * 10 + crs));
+      const VNet v = make_vnet(map, n, crs, sub.size(), rng);
+      for (const bool online : {false, true}) {
+        mp::Problem p = request_problem(sub, {&v});
+        if (online) {
+          p.options.objective = mp::Objective::kMinCost;
+          p.options.no_split = true;
+          p.options.no_colocate = true;
+        }
+        char what[160];
+        std::snprintf(what, sizeof what, "%s %d+%d on %d (%s)", crs == n ? "DC" : "OC", crs,
+                      n - crs, sub.size(), online ? "online" : "thesis");
+        std::vector<Outcome> out(variants.size());
+        std::vector<double> lp(variants.size()), cpu(variants.size());
+        std::vector<int> rows(variants.size());
+        for (std::size_t k = 0; k < variants.size(); ++k) {
+          {
+            const mp::Formulation f(p, variants[k].options);
+            rows[k] = f.strengthening_rows();
+            lp[k] = root_lp_bound(f);
+          }
+          mp::SolveSettings s;
+          s.formulation = variants[k].options;
+          s.warm_start_fast = variants[k].fast_start;
+          const std::clock_t c0 = std::clock();
+          out[k] = run_mip(p, "cbc", 1e-4, limit, std::string("(g) ") + what, s);
+          cpu[k] = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+        }
+        double best = NAN;
+        for (const Outcome& o : out) {
+          if (o.status != mp::Status::kOptimal) continue;
+          if (std::isnan(best)) best = o.objective;
+          if (!close(o.objective, best, 2e-4)) {
+            ++g_suspicious;
+            std::printf("\nSUSPICIOUS: (g) %s: optima %.9g and %.9g differ\n\n", what, o.objective,
+                        best);
+          }
+        }
+        for (std::size_t k = 0; k < variants.size(); ++k) {
+          // CPU seconds: the machine is shared, wall time swings with load.
+          const bool limited = out[k].status != mp::Status::kOptimal;
+          const double ratio = cpu[k] / std::max(cpu[0], 1e-3);
+          const double lp_rel = std::isnan(best) ? NAN : lp[k] / best;
+          std::printf("| %s | %s | %d | %s | %s | %s | %s | %s%s%s |\n", what, variants[k].name,
+                      rows[k], fmt(lp_rel, 3).c_str(), fmt(out[k].seconds).c_str(),
+                      fmt(cpu[k]).c_str(), mp::to_string(out[k].status), limited ? ">= " : "",
+                      fmt(ratio, 2).c_str(),
+                      out[0].status == mp::Status::kOptimal ? "" : " (plain hit the limit)");
+          Acc& a = acc[k];
+          ++a.n;
+          if (out[k].status == mp::Status::kOptimal) ++a.optimal;
+          a.ratio.push_back(ratio);
+          if (!std::isnan(lp_rel)) a.lp.push_back(lp_rel);
+        }
+        std::fflush(stdout);
+      }
+    }
+  }
+  std::printf(
+      "\n| variant | proven optimal | geo. mean CPU / plain | mean LP / opt | mean LP / opt "
+      "of plain |\n");
+  std::printf("|---|---|---|---|---|\n");
+  for (std::size_t k = 0; k < variants.size(); ++k) {
+    double lp_mean = 0;
+    for (const double x : acc[k].lp) lp_mean += x / static_cast<double>(acc[k].lp.size());
+    double lp_plain = 0;
+    for (const double x : acc[0].lp) lp_plain += x / static_cast<double>(acc[0].lp.size());
+    std::printf("| %s | %d/%d | %s | %s | %s |\n", variants[k].name, acc[k].optimal, acc[k].n,
+                fmt(geomean(acc[k].ratio), 2).c_str(), fmt(lp_mean, 3).c_str(),
+                fmt(lp_plain, 3).c_str());
+  }
+  std::printf("\n");
+}
+
+// ------------------------------------------------------------------ (t)
+
+// A GML graph of the virne data set: CPU per node, bandwidth per edge.
+struct GmlNet {
+  std::vector<double> cpu;
+  std::vector<std::pair<int, int>> edges;
+  std::vector<double> bw;
+};
+
+GmlNet load_gml(const std::string& path, bool as_request) {
+  flerd::ImportOptions opts;
+  opts.as_request = as_request;
+  auto doc = flerd::import_gml(path, opts);
+  if (!doc) die("cannot import " + path + ": " + doc.error().message);
+  if (doc->topologies.empty()) die(path + ": no topology");
+  const flerd::Topology& topo = doc->topologies[0];
+  std::unordered_map<std::string, const flerd::Resource*> res;
+  for (const flerd::Resource& r : topo.resources) res[r.id] = &r;
+  auto value = [&](const flerd::NetworkElement& e, const char* attribute) {
+    for (const auto& ref : e.resource) {
+      auto it = res.find(ref.id);
+      if (it != res.end() && it->second->attribute == attribute) return it->second->value;
+    }
+    return 0.0;
+  };
+  GmlNet net;
+  std::unordered_map<std::string, int> node_of_interface;
+  for (const flerd::NetworkElement& e : topo.networkElements) {
+    if (e.is_link()) continue;
+    const int n = static_cast<int>(net.cpu.size());
+    net.cpu.push_back(value(e, flerd::vocab::kCpu));
+    for (const flerd::NetworkInterface& i : e.networkInterfaces) node_of_interface[i.id] = n;
+  }
+  for (const flerd::NetworkElement& e : topo.networkElements) {
+    if (!e.is_link()) continue;
+    std::vector<int> ends;
+    for (const flerd::NetworkInterface& i : e.networkInterfaces) {
+      if (!i.connectedInterface) continue;
+      auto it = node_of_interface.find(i.connectedInterface->id);
+      if (it != node_of_interface.end()) ends.push_back(it->second);
+    }
+    if (ends.size() != 2) die(path + ": link " + e.id + " does not join two nodes");
+    net.edges.emplace_back(ends[0], ends[1]);
+    net.bw.push_back(value(e, flerd::vocab::kBandwidth));
+  }
+  return net;
+}
+
+void experiment_t(const Plan& plan) {
+  std::printf("## (t) Time limits on a 100-node substrate (virne WX100)\n\n");
+  const std::string dir = std::string(CLOUDNET_SHARED_DIR) + "/benchmarks/virne-wx100-seed1";
+  const GmlNet pnet = load_gml(dir + "/p_net.gml", false);
+  mp::Problem base;
+  std::vector<int> node;
+  for (std::size_t i = 0; i < pnet.cpu.size(); ++i) {
+    node.push_back(mp::add_substrate_node(base, "n" + std::to_string(i)));
+    mp::add_substrate_resource(base, "n" + std::to_string(i) + "cpu", kCpu, pnet.cpu[i],
+                               {node.back()});
+  }
+  for (std::size_t j = 0; j < pnet.edges.size(); ++j) {
+    const int e =
+        mp::add_substrate_link(base, "l" + std::to_string(j),
+                               {node[at(pnet.edges[j].first)], node[at(pnet.edges[j].second)]});
+    mp::add_bandwidth(base, "l" + std::to_string(j) + "bw", e, pnet.bw[j]);
+  }
+  mp::finalize(base);
+  const double limit = plan.time_limit_t;
+  std::printf(
+      "Substrate %zu nodes, %zu links; requests v_net 0..%d in isolation (empty substrate); "
+      "CBC, gap 1e-3, limit %g s for the whole solve_mip() call; overshoot = wall - limit "
+      "(negative: finished early). The dive column runs with CBC's DiveCoefficient heuristic "
+      "switched off (backend_params), to see whether the hard stop alone suffices.\n\n",
+      pnet.cpu.size(), pnet.edges.size(), plan.requests_t - 1, limit);
+  std::printf(
+      "| v_net | nodes | links | vars | start | dive | wall [s] | overshoot [s] | status | "
+      "objective |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  std::vector<double> overshoot;
+  double worst = -1e9;
+  for (int k = 0; k < plan.requests_t; ++k) {
+    char file[64];
+    std::snprintf(file, sizeof file, "/v_nets/v_net-%05d.gml", k);
+    const GmlNet r = load_gml(dir + file, true);
+    mp::Problem p = base;
+    for (std::size_t i = 0; i < r.cpu.size(); ++i)
+      mp::add_virtual_node(p, "v" + std::to_string(i), {mp::make_demand("cpu", kCpu, r.cpu[i])});
+    for (std::size_t j = 0; j < r.edges.size(); ++j)
+      mp::add_virtual_link(p, "e" + std::to_string(j), {r.edges[j].first, r.edges[j].second},
+                           mp::make_demand("bw", kBw, r.bw[j]));
+    p.options.objective = mp::Objective::kMinCost;
+    p.options.no_split = true;
+    p.options.no_colocate = true;
+    mp::finalize(p);
+    for (const bool warm : {false, true}) {
+      for (const bool dive : {true, false}) {
+        if (!dive && warm) continue;
+        mp::SolveSettings s;
+        s.warm_start_fast = warm;
+        if (!dive) s.backend_params["cbc:DivingCoefficient"] = "off";
+        const Outcome o = run_mip(p, "cbc", 1e-3, limit,
+                                  "(t) v_net " + std::to_string(k) + (warm ? " warm" : ""), s);
+        const double over = o.seconds - limit;
+        worst = std::max(worst, over);
+        if (o.status != mp::Status::kOptimal) overshoot.push_back(over);
+        std::printf("| %d | %zu | %zu | %d | %s | %s | %s | %s | %s | %s |\n", k, r.cpu.size(),
+                    r.edges.size(), o.vars, warm ? "fast" : "-", dive ? "on" : "off",
+                    fmt(o.seconds).c_str(), fmt(over, 2).c_str(), mp::to_string(o.status),
+                    o.solved() ? fmt(o.objective, 0).c_str() : "-");
+        std::fflush(stdout);
+      }
+    }
+  }
+  std::sort(overshoot.begin(), overshoot.end());
+  std::printf(
+      "\n- solves stopped by the limit: %zu; overshoot median %s s, worst %s s (before the hard "
+      "stop: +13.7 s and +773 s on v_net 0 and 1)\n\n",
+      overshoot.size(), overshoot.empty() ? "-" : fmt(overshoot[overshoot.size() / 2], 2).c_str(),
+      fmt(worst, 2).c_str());
+}
+
 void usage() {
   std::fprintf(stderr,
                "usage: mapping_bench [--quick | --full] [--time-limit S] [--seed N] "
-               "[--rocketfuel DIR] [--as AS] [--only LETTERS from xabcdef] [--log-level N]\n");
+               "[--rocketfuel DIR] [--as AS] [--only LETTERS from xabcdefgt] [--log-level N] "
+               "[--g-cases S:N:C,...]\n");
   std::exit(2);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  cloudnet::bench::set_program_name("mapping_bench");
   Config cfg;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -1014,6 +1186,21 @@ int main(int argc, char** argv) {
       cfg.log_level = std::atoi(value().c_str());
     } else if (a == "--only") {
       cfg.only = value();
+    } else if (a == "--g-cases") {
+      // "S:N:C,...": substrate routers, VNet size, CRs
+      const std::string list = value();
+      std::size_t pos = 0;
+      while (pos < list.size()) {
+        std::size_t end = list.find(',', pos);
+        if (end == std::string::npos) end = list.size();
+        std::array<int, 3> c{};
+        if (std::sscanf(list.substr(pos, end - pos).c_str(), "%d:%d:%d", &c[0], &c[1], &c[2]) !=
+                3 ||
+            c[0] < 2 || c[1] < 1 || c[2] < 0 || c[2] > c[1])
+          usage();
+        cfg.cases_g.push_back(c);
+        pos = end + 1;
+      }
     } else {
       usage();
     }
@@ -1040,6 +1227,8 @@ int main(int argc, char** argv) {
   if (cfg.runs('c')) experiment_c(map, plan, cfg);
   if (cfg.runs('d') || cfg.runs('e')) experiment_de(map, plan, cfg);
   if (cfg.runs('f')) experiment_f(map, plan, cfg);
+  if (cfg.runs('g')) experiment_g(map, plan, cfg);
+  if (cfg.runs('t')) experiment_t(plan);
   std::printf(
       "%d MIP solves (%.1f s in solve_mip), every solution checked; %d suspicious; "
       "total %.1f s.\n",

@@ -8,12 +8,24 @@
 // FastOptions::Strategy::kNodeRank), the relaxed thesis model (path
 // splitting and co-location allowed) and optionally the MIP on a prefix.
 //
-//   online_bench [--data DIR] [--limit N] [--roots K] [--candidates C]
-//                [--beta B] [--mip N] [--mip-time S]
+//   online_bench [--data DIR] [--substrate rocketfuel:AS] [--limit N]
+//                [--only LIST] [--roots K] [--candidates C] [--beta B]
+//                [--migrate-k K] [--mip N] [--mip-time S]
 //
 //   --data DIR      folder with p_net.gml, v_nets/, events.yaml (default: the
 //                   shared virne-wx100-seed1 data set)
+//   --substrate rocketfuel:AS
+//                   replace p_net.gml by the connected Rocketfuel map of AS
+//                   (1221, 1239, 1755, 3257, 3967, 6461; the `<AS>/` variant
+//                   of the shared topologies), each router a substrate node,
+//                   each (deduplicated) link a substrate link, cpu and bw
+//                   drawn uniform integers in [50, 100] as virne draws them
+//                   for p_net (fixed seed), so the same requests meet an ISP
+//                   topology instead of a Waxman graph
 //   --limit N       replay only the events of the first N requests
+//   --only LIST     comma-separated variant keys: fast, nrm, fast-relaxed,
+//                   nrm-relaxed, fast-migrate (default: all five)
+//   --migrate-k K   VNets the migrating variant may move per request (4)
 //   --roots K       root hosts of the fast embedder (default 16)
 //   --candidates C  hosts tried per further virtual node (default 12)
 //   --beta B        congestion penalty of the fast embedder (default 0.5)
@@ -23,7 +35,21 @@
 //                   dive heuristic (CbcHeuristicDive), which does not look at
 //                   the time limit; 3 requests with 5 s did not finish in 4 min.
 //
-// Every accepted mapping goes through mapping::check(); a violation aborts.
+// Migrations (variant fast-migrate; thesis 6.4.3 and 7: migration lets a
+// provider host requests a bottleneck would otherwise reject): when the fast
+// embedder rejects a request, up to K live VNets holding most of the
+// substrate's tight resources (free capacity below the request's largest
+// node or link demand) are released, the request is embedded, and the
+// released VNets are put back: on their old mapping if it still fits,
+// otherwise re-embedded (a migration). If any of them cannot be put back,
+// everything is rolled back and the request rejected. Migration cost is
+// reported as the cpu of the moved virtual nodes (state to copy) and the
+// number of VNets moved; a moved VNet's cost counts with its new paths for
+// the rest of its lifetime in LRC.
+//
+// Every accepted mapping (and every re-embedding) goes through
+// mapping::check(); a violation aborts. At the end every resource must be
+// back to zero use.
 //
 // Model (the README's "common setting"): one substrate node element per
 // p_net node with its cpu as a /node/cpu resource, one two-interface link
@@ -47,11 +73,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "bench_graph.h"
 #include "flerd/import/import.h"
 #include "flerd/vocabulary.h"
 #include "mapping/checker.h"
@@ -62,78 +91,34 @@
 
 namespace mp = cloudnet::mapping;
 namespace flerd = cloudnet::flerd;
+using cloudnet::bench::at;
+using cloudnet::bench::die;
+using cloudnet::bench::Graph;
+using cloudnet::bench::name;
+using cloudnet::bench::Rng;
 
 namespace {
-
-[[noreturn]] void die(const std::string& why) {
-  std::fprintf(stderr, "online_bench: %s\n", why.c_str());
-  std::exit(1);
-}
-
-std::size_t at(int i) {
-  return static_cast<std::size_t>(i);
-}
-
-// prefix + i + suffix, by appending: GCC 12 gives a false -Wrestrict on
-// "literal" + std::to_string(i) (it inserts at the front).
-std::string name(const char* prefix, std::size_t i, const char* suffix = "") {
-  std::string s = prefix;
-  s += std::to_string(i);
-  s += suffix;
-  return s;
-}
 
 constexpr const char* kCpu = "/node/cpu";
 constexpr const char* kBw = "/link/symmetric/bandwidth";
 
-// A virne graph: node values and edges with values.
-struct Net {
-  std::vector<double> cpu;
-  struct Edge {
-    int a = -1, b = -1;
-    double bw = 0;
-  };
-  std::vector<Edge> edges;
-};
-
-// Through the importer (import.h: nodes and links of the Document, links
-// with two interfaces connected to interfaces of their end nodes).
-Net load_gml(const std::string& path, bool as_request) {
+Graph load_gml(const std::string& path, bool as_request) {
   flerd::ImportOptions opts;
   opts.as_request = as_request;
   auto doc = flerd::import_gml(path, opts);
   if (!doc) die("cannot import " + path + ": " + doc.error().message);
-  if (doc->topologies.empty()) die(path + ": no topology");
-  const flerd::Topology& topo = doc->topologies[0];
-  std::unordered_map<std::string, const flerd::Resource*> res;
-  for (const flerd::Resource& r : topo.resources) res[r.id] = &r;
-  auto value = [&](const flerd::NetworkElement& e, const char* attribute) {
-    for (const auto& ref : e.resource) {
-      auto it = res.find(ref.id);
-      if (it != res.end() && it->second->attribute == attribute) return it->second->value;
-    }
-    return 0.0;
-  };
-  Net net;
-  std::unordered_map<std::string, int> node_of_interface;
-  for (const flerd::NetworkElement& e : topo.networkElements) {
-    if (e.is_link()) continue;
-    const int n = static_cast<int>(net.cpu.size());
-    net.cpu.push_back(value(e, flerd::vocab::kCpu));
-    for (const flerd::NetworkInterface& i : e.networkInterfaces) node_of_interface[i.id] = n;
-  }
-  for (const flerd::NetworkElement& e : topo.networkElements) {
-    if (!e.is_link()) continue;
-    std::vector<int> ends;
-    for (const flerd::NetworkInterface& i : e.networkInterfaces) {
-      if (!i.connectedInterface) continue;
-      auto it = node_of_interface.find(i.connectedInterface->id);
-      if (it != node_of_interface.end()) ends.push_back(it->second);
-    }
-    if (ends.size() != 2) die(path + ": link " + e.id + " does not join two nodes");
-    net.edges.push_back({ends[0], ends[1], value(e, flerd::vocab::kBandwidth)});
-  }
-  return net;
+  return cloudnet::bench::graph_from_document(*doc, path);
+}
+
+// The connected Rocketfuel map of `as` with virne's p_net capacities: cpu
+// and bw uniform integers in [50, 100] (../shared/benchmarks/README.md).
+Graph load_rocketfuel(const std::string& as) {
+  Graph g = cloudnet::bench::load_rocketfuel(
+      std::string(CLOUDNET_SHARED_DIR) + "/topologies/rocketfuel", as);
+  Rng rng(static_cast<std::uint64_t>(std::stoll(as)));
+  for (double& c : g.cpu) c = rng.uniform(50, 100);
+  for (double& b : g.bw) b = rng.uniform(50, 100);
+  return g;
 }
 
 struct Substrate {
@@ -142,7 +127,7 @@ struct Substrate {
   std::vector<int> bw_resource;   // per edge
 };
 
-Substrate make_substrate(const Net& net) {
+Substrate make_substrate(const Graph& net) {
   Substrate s;
   std::vector<int> node;
   for (std::size_t i = 0; i < net.cpu.size(); ++i) {
@@ -151,16 +136,16 @@ Substrate make_substrate(const Net& net) {
         mp::add_substrate_resource(s.base, name("n", i, "cpu"), kCpu, net.cpu[i], {node.back()}));
   }
   for (std::size_t j = 0; j < net.edges.size(); ++j) {
-    const int e = mp::add_substrate_link(s.base, name("l", j),
-                                         {node[at(net.edges[j].a)], node[at(net.edges[j].b)]});
-    s.bw_resource.push_back(mp::add_bandwidth(s.base, name("l", j, "bw"), e, net.edges[j].bw));
+    const int e = mp::add_substrate_link(
+        s.base, name("l", j), {node[at(net.edges[j].first)], node[at(net.edges[j].second)]});
+    s.bw_resource.push_back(mp::add_bandwidth(s.base, name("l", j, "bw"), e, net.bw[j]));
   }
   mp::finalize(s.base);
   return s;
 }
 
 struct Request {
-  Net net;
+  Graph net;
   double arrival = 0;
   double lifetime = 0;
   double revenue = 0;
@@ -180,11 +165,15 @@ struct Config {
   double beta = 0.5;
   int mip = 0;
   double mip_time = 10;
+  std::string substrate;  // "" = p_net.gml, else "rocketfuel:AS"
+  std::set<std::string> only;
+  int migrate_k = 4;
 };
 
-enum class Method { kFast, kNodeRank, kMip };
+enum class Method { kFast, kNodeRank, kMip, kFastMigrate };
 
 struct Variant {
+  std::string key;
   std::string name;
   Method method = Method::kFast;
   bool relaxed = false;  // path splitting and co-location allowed
@@ -199,6 +188,9 @@ struct Outcome {
   std::vector<double> solve_ms;  // the embedder alone (MappingResult::seconds)
   double check_s = 0, total_s = 0;
   int mip_timeouts = 0;
+  int migrations = 0;       // VNets moved
+  double migrated_cpu = 0;  // cpu of the virtual nodes moved
+  int accepted_by_migration = 0;
   double acceptance() const { return arrived ? static_cast<double>(accepted) / arrived : 0; }
   double lrc() const { return cost_lt > 0 ? revenue_lt / cost_lt : 0; }
   double lar() const { return last_arrival > 0 ? revenue_lt / last_arrival : 0; }
@@ -219,8 +211,8 @@ mp::Problem request_problem(const Substrate& s, const std::vector<double>& used,
   for (std::size_t i = 0; i < r.net.cpu.size(); ++i)
     mp::add_virtual_node(p, name("v", i), {mp::make_demand("cpu", kCpu, r.net.cpu[i])});
   for (std::size_t j = 0; j < r.net.edges.size(); ++j) {
-    mp::add_virtual_link(p, name("e", j), {r.net.edges[j].a, r.net.edges[j].b},
-                         mp::make_demand("bw", kBw, r.net.edges[j].bw));
+    mp::add_virtual_link(p, name("e", j), {r.net.edges[j].first, r.net.edges[j].second},
+                         mp::make_demand("bw", kBw, r.net.bw[j]));
   }
   p.options.objective = mp::Objective::kMinCost;
   p.options.no_split = !relaxed;
@@ -243,64 +235,214 @@ double request_cost(const mp::Problem& p, const mp::Solution& sol) {
   return cost;
 }
 
-Outcome replay(const Config& cfg, const Substrate& s, const std::vector<Request>& reqs,
-               const std::vector<Event>& events, const Variant& v) {
-  Outcome out;
-  std::vector<double> used(s.base.substrate_resources.size(), 0);
-  std::vector<std::vector<double>> held(reqs.size());
-  mp::FastOptions fo;
-  fo.roots = cfg.roots;
-  fo.node_candidates = cfg.candidates;
-  fo.beta = cfg.beta;
-  fo.verify = false;  // checked below, outside the decision time
-  fo.evaluate = false;
-  if (v.method == Method::kNodeRank) fo.strategy = mp::FastOptions::Strategy::kNodeRank;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (const Event& e : events) {
-    if (v.prefix >= 0 && e.vnet >= v.prefix) continue;
-    const Request& r = reqs[at(e.vnet)];
-    if (e.type == 0) {
-      for (std::size_t i = 0; i < held[at(e.vnet)].size(); ++i) used[i] -= held[at(e.vnet)][i];
-      held[at(e.vnet)].clear();
-      continue;
-    }
-    ++out.arrived;
-    out.last_arrival = std::max(out.last_arrival, e.time);
-    const auto d0 = std::chrono::steady_clock::now();
-    const mp::Problem p = request_problem(s, used, r, v.relaxed);
-    mp::MappingResult res;
-    if (v.method == Method::kMip) {
-      mp::SolveSettings ss;
-      ss.time_limit_s = cfg.mip_time;
-      ss.relative_gap = 1e-3;
-      res = mp::solve_mip(p, ss);
-      if (res.status == mp::Status::kFeasible || res.status == mp::Status::kNoSolution)
-        ++out.mip_timeouts;
-    } else {
-      res = mp::solve_fast(p, fo);
-    }
-    out.decision_ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - d0).count());
-    out.solve_ms.push_back(1e3 * res.seconds);
-    if (!res.has_solution()) continue;
-    const auto c0 = std::chrono::steady_clock::now();
-    const mp::CheckReport rep = mp::check(p, res.solution);
-    out.check_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
-    if (!rep.ok())
-      die(v.name + name(": request ", at(e.vnet), " fails the checker:\n") + rep.format());
-    const mp::Usage u = mp::compute_usage(p, res.solution);
-    held[at(e.vnet)] = u.resource_use;
-    for (std::size_t i = 0; i < used.size(); ++i) used[i] += u.resource_use[i];
-    ++out.accepted;
-    out.revenue_lt += r.revenue * r.lifetime;
-    out.cost_lt += request_cost(p, res.solution) * r.lifetime;
+// One live (accepted, not yet departed) request.
+struct Live {
+  mp::Solution solution;
+  std::vector<double> use;  // per substrate resource
+  double cost = 0;          // README cost of its current mapping
+  double departure = 0;
+};
+
+class Replay {
+ public:
+  Replay(const Config& cfg, const Substrate& s, const std::vector<Request>& reqs,
+         const std::vector<double>& departure, const Variant& v)
+      : cfg_(cfg),
+        s_(s),
+        reqs_(reqs),
+        departure_(departure),
+        v_(v),
+        used_(s.base.substrate_resources.size(), 0),
+        live_(reqs.size()) {
+    fo_.roots = cfg.roots;
+    fo_.node_candidates = cfg.candidates;
+    fo_.beta = cfg.beta;
+    fo_.verify = false;  // checked in accept(), outside the decision time
+    fo_.evaluate = false;
+    if (v.method == Method::kNodeRank) fo_.strategy = mp::FastOptions::Strategy::kNodeRank;
   }
-  out.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return out;
-}
+
+  Outcome run(const std::vector<Event>& events) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const Event& e : events) {
+      if (v_.prefix >= 0 && e.vnet >= v_.prefix) continue;
+      if (e.type == 0) {
+        release(e.vnet);
+        continue;
+      }
+      arrive(e);
+    }
+    out_.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (std::size_t i = 0; i < used_.size(); ++i)
+      if (std::abs(used_[i]) > 1e-6)
+        die(v_.name + ": resource " + s_.base.substrate_resources[i].id +
+            " still in use after every departure");
+    return out_;
+  }
+
+ private:
+  mp::Problem problem(int vnet) const {
+    return request_problem(s_, used_, reqs_[at(vnet)], v_.relaxed);
+  }
+
+  mp::MappingResult embed(const mp::Problem& p) {
+    if (v_.method != Method::kMip) return mp::solve_fast(p, fo_);
+    mp::SolveSettings ss;
+    ss.time_limit_s = cfg_.mip_time;
+    ss.relative_gap = 1e-3;
+    mp::MappingResult res = mp::solve_mip(p, ss);
+    if (res.status == mp::Status::kFeasible || res.status == mp::Status::kNoSolution)
+      ++out_.mip_timeouts;
+    return res;
+  }
+
+  void release(int vnet) {
+    Live& l = live_[at(vnet)];
+    for (std::size_t i = 0; i < l.use.size(); ++i) used_[i] -= l.use[i];
+    l = Live{};
+  }
+
+  // Checks (independently of the embedder) and books a mapping.
+  void book(int vnet, const mp::Problem& p, mp::Solution sol) {
+    const auto c0 = std::chrono::steady_clock::now();
+    const mp::CheckReport rep = mp::check(p, sol);
+    out_.check_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    if (!rep.ok())
+      die(v_.name + name(": request ", at(vnet), " fails the checker:\n") + rep.format());
+    Live& l = live_[at(vnet)];
+    l.use = mp::compute_usage(p, sol).resource_use;
+    for (std::size_t i = 0; i < used_.size(); ++i) used_[i] += l.use[i];
+    l.cost = request_cost(p, sol);
+    l.departure = departure_[at(vnet)];
+    l.solution = std::move(sol);
+  }
+
+  void arrive(const Event& e) {
+    const Request& r = reqs_[at(e.vnet)];
+    ++out_.arrived;
+    out_.last_arrival = std::max(out_.last_arrival, e.time);
+    const auto d0 = std::chrono::steady_clock::now();
+    mp::Problem p = problem(e.vnet);
+    mp::MappingResult res = embed(p);
+    bool by_migration = false;
+    std::vector<std::pair<int, Live>> moved;  // (vnet, its mapping before) of migrated VNets
+    if (!res.has_solution() && v_.method == Method::kFastMigrate) {
+      by_migration = try_migrations(e.vnet, p, res, moved);
+    }
+    out_.decision_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - d0).count());
+    out_.solve_ms.push_back(1e3 * res.seconds);
+    if (!res.has_solution()) return;
+    if (!by_migration) book(e.vnet, p, std::move(res.solution));
+    ++out_.accepted;
+    out_.revenue_lt += r.revenue * r.lifetime;
+    out_.cost_lt += live_[at(e.vnet)].cost * r.lifetime;
+    if (by_migration) {
+      ++out_.accepted_by_migration;
+      for (const auto& [vnet, before] : moved) {
+        // The rest of its lifetime runs on the new paths.
+        out_.cost_lt += (live_[at(vnet)].cost - before.cost) * (before.departure - e.time);
+      }
+    }
+  }
+
+  // The live VNets holding most of the tight resources: those whose free
+  // capacity is below the request's largest node or link demand.
+  std::vector<int> migration_candidates(const Request& r) const {
+    double max_cpu = 0, max_bw = 0;
+    for (double c : r.net.cpu) max_cpu = std::max(max_cpu, c);
+    for (double b : r.net.bw) max_bw = std::max(max_bw, b);
+    std::vector<char> tight(used_.size(), 0);
+    for (std::size_t i = 0; i < used_.size(); ++i) {
+      const mp::SubstrateResource& res = s_.base.substrate_resources[i];
+      const double need = res.is_bandwidth ? max_bw : max_cpu;
+      tight[i] = res.capacity - used_[i] < need;
+    }
+    std::vector<std::pair<double, int>> score;
+    for (std::size_t k = 0; k < live_.size(); ++k) {
+      const Live& l = live_[k];
+      if (l.use.empty()) continue;
+      double sc = 0;
+      for (std::size_t i = 0; i < l.use.size(); ++i)
+        if (tight[i]) sc += l.use[i] / s_.base.substrate_resources[i].capacity;
+      if (sc > 0) score.push_back({-sc, static_cast<int>(k)});
+    }
+    std::sort(score.begin(), score.end());
+    std::vector<int> out;
+    for (std::size_t i = 0; i < score.size() && static_cast<int>(i) < cfg_.migrate_k; ++i)
+      out.push_back(score[i].second);
+    return out;
+  }
+
+  // Releases the candidates, embeds the request, puts the candidates back
+  // (old mapping if it still fits, else re-embedded). All or nothing.
+  bool try_migrations(int vnet, mp::Problem& p, mp::MappingResult& res,
+                      std::vector<std::pair<int, Live>>& moved) {
+    const std::vector<int> cand = migration_candidates(reqs_[at(vnet)]);
+    if (cand.empty()) return false;
+    std::vector<std::pair<int, Live>> saved;
+    for (int c : cand) {
+      saved.push_back({c, live_[at(c)]});
+      release(c);
+    }
+    auto rollback = [&] {
+      for (auto& [c, l] : saved) {
+        if (!live_[at(c)].use.empty()) release(c);
+        live_[at(c)] = l;
+        for (std::size_t i = 0; i < l.use.size(); ++i) used_[i] += l.use[i];
+      }
+      release(vnet);
+    };
+    p = problem(vnet);
+    mp::MappingResult mine = embed(p);
+    res.seconds += mine.seconds;
+    if (!mine.has_solution()) {
+      rollback();
+      return false;
+    }
+    book(vnet, p, mine.solution);
+    std::vector<std::pair<int, Live>> moves;
+    for (auto& [c, before] : saved) {
+      const mp::Problem q = problem(c);
+      if (mp::check(q, before.solution).ok()) {  // still fits where it was
+        book(c, q, before.solution);
+        continue;
+      }
+      mp::MappingResult again = embed(q);
+      res.seconds += again.seconds;
+      if (!again.has_solution()) {
+        rollback();
+        return false;
+      }
+      book(c, q, std::move(again.solution));
+      moves.push_back({c, before});
+    }
+    for (const auto& [c, before] : moves) {
+      ++out_.migrations;
+      const Live& now = live_[at(c)];
+      for (std::size_t u = 0; u < before.solution.node_host.size(); ++u)
+        if (before.solution.node_host[u] != now.solution.node_host[u])
+          out_.migrated_cpu += reqs_[at(c)].net.cpu[u];
+    }
+    moved = std::move(moves);
+    res.status = mp::Status::kFeasible;
+    res.solution = live_[at(vnet)].solution;
+    return true;
+  }
+
+  const Config& cfg_;
+  const Substrate& s_;
+  const std::vector<Request>& reqs_;
+  const std::vector<double>& departure_;
+  const Variant& v_;
+  mp::FastOptions fo_;
+  std::vector<double> used_;
+  std::vector<Live> live_;
+  Outcome out_;
+};
 
 void print_row(const Variant& v, const Outcome& o) {
-  std::printf("| %-36s | %5d | %6.1f%% | %6.3f | %8.0f | %8.2f | %8.2f | %7.1f | %6.1f |\n",
+  std::printf("| %-44s | %5d | %6.1f%% | %6.3f | %8.0f | %8.2f | %8.2f | %7.1f | %6.1f |\n",
               v.name.c_str(), o.arrived, 100 * o.acceptance(), o.lrc(), o.lar(), o.quantile(0.5),
               o.quantile(0.95), o.total_s, o.check_s);
 }
@@ -329,11 +471,24 @@ int main(int argc, char** argv) {
       cfg.mip = std::stoi(next());
     else if (a == "--mip-time")
       cfg.mip_time = std::stod(next());
-    else
+    else if (a == "--substrate")
+      cfg.substrate = next();
+    else if (a == "--migrate-k")
+      cfg.migrate_k = std::stoi(next());
+    else if (a == "--only") {
+      std::stringstream list(next());
+      for (std::string key; std::getline(list, key, ',');) cfg.only.insert(key);
+    } else
       die("unknown option " + a + " (see the header of online_bench.cc)");
   }
   const auto l0 = std::chrono::steady_clock::now();
-  const Net pnet = load_gml(cfg.data + "/p_net.gml", false);
+  Graph pnet;
+  if (cfg.substrate.empty())
+    pnet = load_gml(cfg.data + "/p_net.gml", false);
+  else if (cfg.substrate.rfind("rocketfuel:", 0) == 0)
+    pnet = load_rocketfuel(cfg.substrate.substr(11));
+  else
+    die("--substrate expects rocketfuel:AS, not " + cfg.substrate);
   const Substrate sub = make_substrate(pnet);
 
   std::vector<Event> events;
@@ -368,64 +523,93 @@ int main(int argc, char** argv) {
     if (departure[at(k)] < 0) die(name("request ", at(k), " never departs"));
     r.lifetime = departure[at(k)] - r.arrival;
     for (const double c : r.net.cpu) r.revenue += c;
-    for (const auto& e : r.net.edges) r.revenue += e.bw;
+    for (const double b : r.net.bw) r.revenue += b;
   }
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
   std::printf(
-      "data: %s\nsubstrate: %zu nodes, %zu links; %d requests, %zu events; "
+      "data: %s%s%s\nsubstrate: %zu nodes, %zu links; %d requests, %zu events; "
       "loaded in %.1f s\n",
-      cfg.data.c_str(), pnet.cpu.size(), pnet.edges.size(), n_req, events.size(), load_s);
+      cfg.data.c_str(), cfg.substrate.empty() ? "" : ", substrate ", cfg.substrate.c_str(),
+      pnet.cpu.size(), pnet.edges.size(), n_req, events.size(), load_s);
   std::printf("fast embedder: roots %d, candidates %d, beta %.2f\n\n", cfg.roots, cfg.candidates,
               cfg.beta);
 
-  std::vector<Variant> variants = {
-      {"fast (common: no_split, no_colocate)", Method::kFast, false, -1},
-      {"baseline node-rank (common)", Method::kNodeRank, false, -1},
-      {"fast, relaxed (split+colocate ok)", Method::kFast, true, -1},
-      {"baseline node-rank, relaxed", Method::kNodeRank, true, -1},
+  std::vector<Variant> all = {
+      {"fast", "fast (common: no_split, no_colocate)", Method::kFast, false, -1},
+      {"nrm", "baseline node-rank (common)", Method::kNodeRank, false, -1},
+      {"fast-relaxed", "fast, relaxed (split+colocate ok)", Method::kFast, true, -1},
+      {"nrm-relaxed", "baseline node-rank, relaxed", Method::kNodeRank, true, -1},
+      {"fast-migrate", name("fast + migration of <= ", at(cfg.migrate_k), " VNets (common)"),
+       Method::kFastMigrate, false, -1},
   };
   if (cfg.mip > 0) {
-    variants.push_back({name("fast (common), first ", at(cfg.mip)), Method::kFast, false, cfg.mip});
-    variants.push_back(
-        {name("MIP cbc (common), first ", at(cfg.mip)), Method::kMip, false, cfg.mip});
+    all.push_back(
+        {"fast-prefix", name("fast (common), first ", at(cfg.mip)), Method::kFast, false, cfg.mip});
+    all.push_back(
+        {"mip", name("MIP cbc (common), first ", at(cfg.mip)), Method::kMip, false, cfg.mip});
   }
-  std::printf("| %-36s | %5s | %7s | %6s | %8s | %8s | %8s | %7s | %6s |\n", "embedder", "req",
+  std::vector<Variant> variants;
+  for (const Variant& v : all)
+    if (cfg.only.empty() || cfg.only.count(v.key) ||
+        (v.key == "fast-prefix" && cfg.only.count("mip")))
+      variants.push_back(v);
+  for (const std::string& k : cfg.only) {
+    bool known = false;
+    for (const Variant& v : all) known = known || v.key == k;
+    if (!known) die("--only: unknown variant " + k);
+  }
+  std::printf("| %-44s | %5s | %7s | %6s | %8s | %8s | %8s | %7s | %6s |\n", "embedder", "req",
               "accept", "LRC", "LAR", "med ms", "p95 ms", "total s", "chk s");
   std::printf(
       "|%s|-------|---------|--------|----------|----------|----------|---------|--------|\n",
-      std::string(38, '-').c_str());
+      std::string(46, '-').c_str());
   std::vector<Outcome> outs;
   for (const Variant& v : variants) {
-    outs.push_back(replay(cfg, sub, reqs, events, v));
+    outs.push_back(Replay(cfg, sub, reqs, departure, v).run(events));
     print_row(v, outs.back());
     std::fflush(stdout);
     if (v.method == Method::kMip && outs.back().mip_timeouts > 0)
       std::printf("  (MIP: %d of %d requests stopped at the %.0f s limit without proof)\n",
                   outs.back().mip_timeouts, outs.back().arrived, cfg.mip_time);
   }
-  auto ratio = [&](int a, int b, const char* what) {
-    const Outcome& x = outs[at(a)];
-    const Outcome& y = outs[at(b)];
-    std::printf("%s fast/baseline: acceptance x%.3f, LRC x%.3f, LAR x%.3f, median time x%.2f\n",
-                what, x.acceptance() / std::max(1e-12, y.acceptance()),
-                x.lrc() / std::max(1e-12, y.lrc()), x.lar() / std::max(1e-12, y.lar()),
-                x.quantile(0.5) / std::max(1e-12, y.quantile(0.5)));
+  auto find = [&](const char* key) -> const Outcome* {
+    for (std::size_t i = 0; i < variants.size(); ++i)
+      if (variants[i].key == key) return &outs[i];
+    return nullptr;
+  };
+  auto ratio = [&](const char* a, const char* b, const char* what) {
+    const Outcome* x = find(a);
+    const Outcome* y = find(b);
+    if (!x || !y) return;
+    std::printf("%s %s/%s: acceptance x%.3f, LRC x%.3f, LAR x%.3f, median time x%.2f\n", what, a, b,
+                x->acceptance() / std::max(1e-12, y->acceptance()),
+                x->lrc() / std::max(1e-12, y->lrc()), x->lar() / std::max(1e-12, y->lar()),
+                x->quantile(0.5) / std::max(1e-12, y->quantile(0.5)));
   };
   std::printf(
       "\ndecision time = building the request's Problem + solving; the solver alone, "
       "median / p95 ms:\n");
   for (std::size_t i = 0; i < outs.size(); ++i) {
-    std::printf("  %-36s %6.2f / %6.2f\n", variants[i].name.c_str(),
+    std::printf("  %-44s %6.2f / %6.2f\n", variants[i].name.c_str(),
                 Outcome::quantile_of(outs[i].solve_ms, 0.5),
                 Outcome::quantile_of(outs[i].solve_ms, 0.95));
   }
   std::printf("\n");
-  ratio(0, 1, "common: ");
-  ratio(2, 3, "relaxed:");
-  std::printf(
-      "relaxed: the fast embedder co-locates but routes one path per flow (valid, "
-      "not split); with co-location a link inside one host costs nothing, so LRC > 1.\n");
+  ratio("fast", "nrm", "common: ");
+  ratio("fast-relaxed", "nrm-relaxed", "relaxed:");
+  ratio("fast-migrate", "fast", "migration:");
+  if (const Outcome* m = find("fast-migrate")) {
+    std::printf(
+        "migration: %d requests accepted only by moving %d VNets in all (%.0f cpu of virtual "
+        "nodes moved; %.2f VNet moves per accepted request)\n",
+        m->accepted_by_migration, m->migrations, m->migrated_cpu,
+        m->accepted ? static_cast<double>(m->migrations) / m->accepted : 0.0);
+  }
+  if (find("fast-relaxed"))
+    std::printf(
+        "relaxed: the fast embedder co-locates but routes one path per flow (valid, "
+        "not split); with co-location a link inside one host costs nothing, so LRC > 1.\n");
   std::printf(
       "\nreference (README, virne, same data): NRM 58.2%%/0.525, GRC 55.3%%/0.540, "
       "PL 66.1%%/0.642; best learned policy (seed 0) 78.1%%/0.74\n");

@@ -1,8 +1,11 @@
-// cloudnet map: embed a request (OL) onto a substrate (UL) with the MIP of
-// thesis ch. 5 and write the result as FleRD and as a JSON report.
+// cloudnet map: embed a request (OL) onto a substrate (UL) with a mapping
+// strategy (mapping/strategy.h: the MIP of thesis ch. 5, its approximations of
+// ch. 6 or the fast embedder; chosen by size and time limit unless named) and
+// write the result as FleRD and as a JSON report.
 #include <fstream>
 #include <iostream>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "flerd/io.h"
 #include "mapping/builder.h"
@@ -11,6 +14,7 @@
 #include "mapping/formulation.h"
 #include "mapping/objective.h"
 #include "mapping/output.h"
+#include "mapping/strategy.h"
 #include "solver/io.h"
 
 namespace cloudnet::cli {
@@ -19,6 +23,7 @@ namespace {
 
 struct MapArgs {
   std::string substrate, request, objective = "min-cost", solver = "cbc", output, report;
+  std::string strategy = "auto";
   std::string export_mps, export_lp, solution;
   std::vector<std::string> existing, prop;
   double time_limit = 60, gap = 1e-4;
@@ -26,47 +31,14 @@ struct MapArgs {
   bool no_split = false, no_colocate = false, quiet = false, verbose = false, no_check = false;
 };
 
-bool load(const std::string& path, flerd::Document& out) {
-  auto l = flerd::read_file(path);
-  for (const auto& d : l.diagnostics.items())
-    if (d.severity == flerd::Severity::kError) std::cerr << d.format() << "\n";
-  if (!l.ok()) {
-    std::cerr << "cloudnet map: " << path << " is not a valid FleRD document\n";
-    return false;
-  }
-  out = std::move(l.document);
-  return true;
-}
-
-// "/host/generic/HDD/space=/host/generic/RAM/real/amount:1"
-std::optional<mapping::PropRule> parse_prop(const std::string& s) {
-  const auto eq = s.find('=');
-  if (eq == std::string::npos) return std::nullopt;
-  mapping::PropRule r;
-  std::string host = s.substr(eq + 1);
-  const auto colon = host.rfind(':');
-  if (colon != std::string::npos) {
-    try {
-      r.factor = std::stod(host.substr(colon + 1));
-    } catch (...) {
-      return std::nullopt;
-    }
-    host = host.substr(0, colon);
-  }
-  auto a = flerd::TypePath::parse(s.substr(0, eq));
-  auto b = flerd::TypePath::parse(host);
-  if (!a || !b || r.factor <= 0) return std::nullopt;
-  r.hosted = *a;
-  r.host = *b;
-  return r;
-}
-
 int run_map(const MapArgs& args) {
   flerd::Document substrate, request;
-  if (!load(args.substrate, substrate) || !load(args.request, request)) return 1;
+  if (!load_document("map", args.substrate, substrate) ||
+      !load_document("map", args.request, request))
+    return 1;
   std::vector<flerd::Document> existing(args.existing.size());
   for (std::size_t i = 0; i < args.existing.size(); ++i)
-    if (!load(args.existing[i], existing[i])) return 1;
+    if (!load_document("map", args.existing[i], existing[i])) return 1;
 
   mapping::BuildInput in;
   in.substrate = &substrate;
@@ -82,7 +54,7 @@ int run_map(const MapArgs& args) {
   in.options.no_split = args.no_split;
   in.options.no_colocate = args.no_colocate;
   for (const auto& p : args.prop) {
-    auto rule = parse_prop(p);
+    auto rule = parse_prop_rule(p);
     if (!rule) {
       std::cerr << "cloudnet map: --prop '" << p
                 << "' is not VIRTUAL_ATTRIBUTE=SUBSTRATE_ATTRIBUTE[:FACTOR]\n";
@@ -137,17 +109,27 @@ int run_map(const MapArgs& args) {
   } else if (!args.export_mps.empty() || !args.export_lp.empty()) {
     if (args.output.empty() && args.report.empty()) return 0;  // export only
   }
+  mapping::ReportExtras extras;
   if (args.solution.empty()) {
-    mapping::SolveSettings settings;
-    settings.solver = args.solver;
-    settings.time_limit_s = args.time_limit;
-    settings.relative_gap = args.gap;
-    settings.threads = args.threads;
-    settings.log_level = args.verbose ? 1 : 0;
-    result = mapping::solve_mip(*problem, settings);
+    mapping::StrategyRequest req;
+    req.name = args.strategy;
+    req.settings.solver = args.solver;
+    req.settings.time_limit_s = args.time_limit;
+    req.settings.relative_gap = args.gap;
+    req.settings.threads = args.threads;
+    req.settings.log_level = args.verbose ? 1 : 0;
+    mapping::StrategyChoice choice;
+    auto mapped = mapping::map_with_strategy(*problem, req, &choice);
+    if (!mapped) {
+      std::cerr << "cloudnet map: " << mapped.error().message << "\n";
+      return 2;
+    }
+    result = std::move(*mapped);
+    extras.strategy_requested = args.strategy;
+    extras.strategy_chosen = choice.name;
+    extras.strategy_reason = choice.reason;
   }
 
-  mapping::ReportExtras extras;
   extras.notes = notes.notes;
   extras.variables = formulation.model().num_vars();
   extras.rows = formulation.model().num_rows();
@@ -168,6 +150,10 @@ int run_map(const MapArgs& args) {
     }
   }
   if (!args.quiet) {
+    if (!extras.strategy_chosen.empty())
+      std::cout << "strategy: " << extras.strategy_chosen
+                << (args.strategy == "auto" ? " (auto: " + extras.strategy_reason + ")" : "")
+                << "\n";
     std::cout << "status: " << mapping::to_string(result.status) << " (" << result.strategy << ", "
               << result.seconds << " s, " << extras.variables << " variables, " << extras.rows
               << " rows)\n";
@@ -212,6 +198,9 @@ void add_map_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--existing", a->existing,
                   "Earlier mapping(s) of this VNet, for migration-aware re-mapping");
   cmd->add_option("--objective", a->objective, "min-cost (default), load-balance or energy");
+  cmd->add_option("--strategy", a->strategy,
+                  "auto (default: chosen by problem size and time limit), mip, mip+start, "
+                  "deltagap, two-step, cluster or fast");
   cmd->add_option("--solver", a->solver, "Solver backend: cbc (default) or glpk");
   cmd->add_option("--time-limit", a->time_limit, "Seconds (default 60)");
   cmd->add_option("--gap", a->gap, "Relative optimality gap to stop at (default 1e-4)");

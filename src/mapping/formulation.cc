@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <deque>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -31,7 +34,8 @@ bool needs_path(const Problem& p, const Flow& f) {
 
 }  // namespace
 
-Formulation::Formulation(const Problem& problem) : p_(problem), model_("cloudnet_embedding") {
+Formulation::Formulation(const Problem& problem, const FormulationOptions& options)
+    : p_(problem), opt_(options), model_("cloudnet_embedding") {
   build();
 }
 
@@ -48,8 +52,13 @@ void Formulation::build() {
   x_index_.assign(p_.nodes.size(), std::vector<int>(S, -1));
   for (std::size_t u = 0; u < p_.nodes.size(); ++u) {
     LinExpr one;
+    const std::vector<char> keep = candidate_mask(static_cast<int>(u));
     for (std::size_t v = 0; v < S; ++v) {
       if (!p_.node_suitable[u][v]) continue;
+      if (!keep[v]) {
+        restricted_ = true;
+        continue;
+      }
       x_index_[u][v] = static_cast<int>(x_[u].size());
       const Var x = model_.add_binary(name("x", {static_cast<int>(u), static_cast<int>(v)}));
       x_[u].push_back({static_cast<int>(v), x});
@@ -68,10 +77,12 @@ void Formulation::build() {
         model_.add_le(name("no_colocate", {static_cast<int>(v)}), sum, 1.0);
     }
   }
+  if (opt_.symmetry_breaking) add_symmetry_breaking();
   LinExpr cost;
   std::vector<LinExpr> use(p_.substrate_resources.size());
   add_node_part(cost, use);
   add_flow_part(cost, use);
+  if (opt_.host_flow_cuts || opt_.distance_cuts) add_flow_cuts();
   add_groups();
   LinExpr migration;
   add_migration(migration);
@@ -84,6 +95,277 @@ void Formulation::build() {
                   std::max(0.0, sr.capacity - sr.used));
   }
   set_objective(std::move(cost), std::move(migration), use);
+}
+
+std::vector<char> Formulation::candidate_mask(int u) const {
+  const std::size_t S = p_.substrate.size();
+  const auto uu = static_cast<std::size_t>(u);
+  std::vector<char> keep(S, 1);
+  if (opt_.candidate_limit <= 0) return keep;
+  std::vector<int> cands;
+  for (std::size_t v = 0; v < S; ++v)
+    if (p_.node_suitable[uu][v]) cands.push_back(static_cast<int>(v));
+  if (cands.size() <= static_cast<std::size_t>(opt_.candidate_limit)) return keep;
+  // Free capacity at v of every resource that can host one of u's demands.
+  auto free_at = [&](int v) {
+    double free = 0;
+    for (const auto& hosts : p_.demand_hosts[uu]) {
+      for (const auto& h : hosts) {
+        const auto& sr = p_.substrate_resources[static_cast<std::size_t>(h.resource)];
+        if (std::find(sr.elements.begin(), sr.elements.end(), v) != sr.elements.end())
+          free += std::max(0.0, sr.capacity - sr.used) * h.factor;
+      }
+    }
+    return free;
+  };
+  std::vector<std::pair<std::pair<double, double>, int>> ranked;
+  for (int v : cands)
+    ranked.push_back({{p_.node_weight[uu][static_cast<std::size_t>(v)], -free_at(v)}, v});
+  std::sort(ranked.begin(), ranked.end());
+  std::fill(keep.begin(), keep.end(), 0);
+  for (std::size_t i = 0; i < ranked.size(); ++i)
+    if (i < static_cast<std::size_t>(opt_.candidate_limit))
+      keep[static_cast<std::size_t>(ranked[i].second)] = 1;
+  // A migration must stay possible to not move.
+  if (p_.existing && uu < p_.existing->node_host.size() && p_.existing->node_host[uu] >= 0)
+    keep[static_cast<std::size_t>(p_.existing->node_host[uu])] = 1;
+  return keep;
+}
+
+bool Formulation::may_share_host(int u1, int u2) const {
+  if (p_.options.no_colocate) return false;
+  for (const auto& g : p_.groups) {
+    if (g.kind != GroupConstraint::Kind::kDistinct) continue;
+    const bool a = std::find(g.nodes.begin(), g.nodes.end(), u1) != g.nodes.end();
+    const bool b = std::find(g.nodes.begin(), g.nodes.end(), u2) != g.nodes.end();
+    if (a && b) return false;
+  }
+  return true;
+}
+
+// Thesis 6.3.2 breaks symmetry with random weights (and found it of little
+// use); here only exact symmetries are broken: virtual nodes that can be
+// swapped in every solution without changing feasibility or cost.
+void Formulation::add_symmetry_breaking() {
+  if (p_.existing) return;  // old hosts and transit costs tell nodes apart
+  const std::size_t N = p_.nodes.size();
+  std::vector<char> eligible(N, 1);
+  for (const auto& g : p_.groups) {
+    for (int u : g.nodes) eligible[static_cast<std::size_t>(u)] = 0;
+    for (int l : g.links)
+      for (int u : p_.links[static_cast<std::size_t>(l)].endpoints)
+        eligible[static_cast<std::size_t>(u)] = 0;
+  }
+  std::map<std::vector<char>, int> allowed_id;
+  auto allowed_of = [&](int l) {
+    return allowed_id.emplace(p_.link_allowed[static_cast<std::size_t>(l)], allowed_id.size())
+        .first->second;
+  };
+  // Per virtual node: its links as (other endpoint, link properties, flows
+  // seen from the node), sorted; nodes on a link with more than two
+  // endpoints, or linked to each other, are left alone.
+  std::vector<std::vector<std::string>> links_of(N);
+  for (std::size_t l = 0; l < p_.links.size(); ++l) {
+    const VirtualLink& vl = p_.links[l];
+    if (vl.endpoints.size() != 2) {
+      for (int u : vl.endpoints) eligible[static_cast<std::size_t>(u)] = 0;
+      continue;
+    }
+    for (int side = 0; side < 2; ++side) {
+      const int u = vl.endpoints[static_cast<std::size_t>(side)];
+      const int other = vl.endpoints[static_cast<std::size_t>(1 - side)];
+      std::string sig = std::to_string(other) + "|" +
+                        std::to_string(allowed_of(static_cast<int>(l))) + "|" +
+                        (vl.max_latency ? std::to_string(*vl.max_latency) : "-") + "|" +
+                        (vl.min_latency ? std::to_string(*vl.min_latency) : "-");
+      std::vector<std::string> flows;
+      for (const Flow& f : p_.flows) {
+        if (f.link != static_cast<int>(l)) continue;
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%s%d:%.17g", f.source == u ? "out" : "in",
+                      static_cast<int>(f.kind), f.amount);
+        flows.emplace_back(buf);
+      }
+      std::sort(flows.begin(), flows.end());
+      for (const auto& fs : flows) sig += "|" + fs;
+      links_of[static_cast<std::size_t>(u)].push_back(sig);
+    }
+  }
+  for (auto& l : links_of) std::sort(l.begin(), l.end());
+  auto same = [&](std::size_t a, std::size_t b) {
+    const VirtualNode& na = p_.nodes[a];
+    const VirtualNode& nb = p_.nodes[b];
+    if (na.demands.size() != nb.demands.size()) return false;
+    for (std::size_t k = 0; k < na.demands.size(); ++k) {
+      const Demand& da = na.demands[k];
+      const Demand& db = nb.demands[k];
+      if (da.value_type != db.value_type || da.amount != db.amount ||
+          da.attribute.str() != db.attribute.str())
+        return false;
+      const auto& ha = p_.demand_hosts[a][k];
+      const auto& hb = p_.demand_hosts[b][k];
+      if (ha.size() != hb.size()) return false;
+      for (std::size_t i = 0; i < ha.size(); ++i)
+        if (ha[i].resource != hb[i].resource || ha[i].factor != hb[i].factor) return false;
+    }
+    if (p_.node_suitable[a] != p_.node_suitable[b] || p_.node_weight[a] != p_.node_weight[b])
+      return false;
+    // Linked to each other: swapping would reverse that link's flows.
+    for (const auto& sig : links_of[a])
+      if (sig.rfind(std::to_string(b) + "|", 0) == 0) return false;
+    return links_of[a] == links_of[b];
+  };
+  std::vector<char> done(N, 0);
+  for (std::size_t a = 0; a < N; ++a) {
+    if (!eligible[a] || done[a]) continue;
+    std::vector<std::size_t> cls{a};
+    for (std::size_t b = a + 1; b < N; ++b)
+      if (eligible[b] && !done[b] && same(a, b)) cls.push_back(b);
+    for (std::size_t i : cls) done[i] = 1;
+    // host index of cls[i] <= (<) host index of cls[i + 1]
+    for (std::size_t i = 0; i + 1 < cls.size(); ++i) {
+      const int u1 = static_cast<int>(cls[i]);
+      const int u2 = static_cast<int>(cls[i + 1]);
+      LinExpr e;
+      for (const auto& nx : x_[cls[i]]) e += static_cast<double>(nx.v) * nx.x;
+      for (const auto& nx : x_[cls[i + 1]]) e -= static_cast<double>(nx.v) * nx.x;
+      model_.add_le(name("sym", {u1, u2}), e, may_share_host(u1, u2) ? 0.0 : -1.0);
+      ++strengthening_rows_;
+    }
+  }
+}
+
+void Formulation::add_flow_cuts() {
+  const std::size_t S = p_.substrate.size();
+  // 0-1 BFS distances (link elements entered) over the arcs between allowed
+  // elements, per allowed set and source element, computed on demand.
+  std::map<std::pair<const std::vector<char>*, int>, std::vector<int>> dist_cache;
+  constexpr int kUnreachable = std::numeric_limits<int>::max();
+  auto dist_from = [&](const std::vector<char>& allowed, int src) -> const std::vector<int>& {
+    auto [it, fresh] = dist_cache.try_emplace({&allowed, src});
+    if (!fresh) return it->second;
+    std::vector<int>& d = it->second;
+    d.assign(S, kUnreachable);
+    d[static_cast<std::size_t>(src)] = 0;  // co-located ends need no path
+    if (!allowed[static_cast<std::size_t>(src)]) return d;
+    std::deque<int> q{src};
+    while (!q.empty()) {
+      const int v = q.front();
+      q.pop_front();
+      for (int a : p_.out_arcs[static_cast<std::size_t>(v)]) {
+        const int w = p_.arcs[static_cast<std::size_t>(a)].to;
+        if (!allowed[static_cast<std::size_t>(w)]) continue;
+        const int step = p_.substrate[static_cast<std::size_t>(w)].is_link ? 1 : 0;
+        if (d[static_cast<std::size_t>(v)] + step < d[static_cast<std::size_t>(w)]) {
+          d[static_cast<std::size_t>(w)] = d[static_cast<std::size_t>(v)] + step;
+          if (step == 0)
+            q.push_front(w);
+          else
+            q.push_back(w);
+        }
+      }
+    }
+    return d;
+  };
+  auto must_share = [&](int u1, int u2) {
+    for (const auto& g : p_.groups) {
+      if (g.kind != GroupConstraint::Kind::kColocate) continue;
+      const bool a = std::find(g.nodes.begin(), g.nodes.end(), u1) != g.nodes.end();
+      const bool b = std::find(g.nodes.begin(), g.nodes.end(), u2) != g.nodes.end();
+      if (a && b) return true;
+    }
+    return false;
+  };
+  for (std::size_t fi = 0; fi < p_.flows.size(); ++fi) {
+    const Flow& f = p_.flows[fi];
+    if (flows_[fi].empty() || f.source == f.sink || must_share(f.source, f.sink)) continue;
+    const int fi_i = static_cast<int>(fi);
+    const bool share = may_share_host(f.source, f.sink);
+    const auto& src = x_[static_cast<std::size_t>(f.source)];
+    const auto& dst = x_[static_cast<std::size_t>(f.sink)];
+    if (opt_.host_flow_cuts && !share) {
+      // The flow must leave the source's host and enter the sink's.
+      std::vector<LinExpr> out(S), in(S);
+      for (const auto& fv : flows_[fi]) {
+        const auto& arc = p_.arcs[static_cast<std::size_t>(fv.arc)];
+        out[static_cast<std::size_t>(arc.from)] += fv.y;
+        in[static_cast<std::size_t>(arc.to)] += fv.y;
+      }
+      for (const auto& nx : src) {
+        model_.add_ge(name("cut_out", {fi_i, nx.v}),
+                      out[static_cast<std::size_t>(nx.v)] - f.amount * nx.x, 0.0);
+        ++strengthening_rows_;
+      }
+      for (const auto& nx : dst) {
+        model_.add_ge(name("cut_in", {fi_i, nx.v}),
+                      in[static_cast<std::size_t>(nx.v)] - f.amount * nx.x, 0.0);
+        ++strengthening_rows_;
+      }
+    }
+    if (opt_.distance_cuts) {
+      const auto& allowed = p_.link_allowed[static_cast<std::size_t>(f.link)];
+      LinExpr crossing;  // flow entering link elements
+      for (const auto& fv : flows_[fi]) {
+        const auto& arc = p_.arcs[static_cast<std::size_t>(fv.arc)];
+        if (p_.substrate[static_cast<std::size_t>(arc.to)].is_link) crossing += fv.y;
+      }
+      if (crossing.terms().empty()) continue;
+      // D over source hosts, and (sink side) the least distance into each
+      // sink host from any other source host.
+      std::vector<int> sink_side(dst.size(), kUnreachable);
+      LinExpr from_source, into_sink;
+      for (const auto& s_nx : src) {
+        const std::vector<int>& d = dist_from(allowed, s_nx.v);
+        int best = kUnreachable;
+        for (std::size_t j = 0; j < dst.size(); ++j) {
+          const int w = dst[j].v;
+          if (w == s_nx.v && !share) continue;
+          const int dw = d[static_cast<std::size_t>(w)];
+          best = std::min(best, dw);
+          sink_side[j] = std::min(sink_side[j], dw);
+        }
+        // Unreachable: flow conservation already rules the host out.
+        if (best != kUnreachable && best > 0) from_source += (f.amount * best) * s_nx.x;
+      }
+      for (std::size_t j = 0; j < dst.size(); ++j)
+        if (sink_side[j] != kUnreachable && sink_side[j] > 0)
+          into_sink += (f.amount * sink_side[j]) * dst[j].x;
+      if (!from_source.terms().empty()) {
+        model_.add_ge(name("cut_dist_s", {fi_i}), crossing - from_source, 0.0);
+        ++strengthening_rows_;
+      }
+      if (!into_sink.terms().empty()) {
+        model_.add_ge(name("cut_dist_t", {fi_i}), crossing - into_sink, 0.0);
+        ++strengthening_rows_;
+      }
+    }
+  }
+}
+
+void Formulation::add_load_cuts(Var max_load) {
+  // Fixed allocations of u per (host, resource).
+  std::map<std::pair<int, int>, double> alloc;  // (v, r) -> amount, for the current u
+  for (std::size_t u = 0; u < p_.nodes.size(); ++u) {
+    alloc.clear();
+    for (const auto& a : allocs_)
+      if (a.u == static_cast<int>(u) && !a.var.valid()) alloc[{a.v, a.r}] += a.fixed;
+    if (alloc.empty()) continue;
+    std::map<int, double> coef;  // v -> least max_load with u on v
+    for (const auto& [key, amount] : alloc) {
+      const auto& sr = p_.substrate_resources[static_cast<std::size_t>(key.second)];
+      if (sr.capacity <= 0) continue;
+      const double load = sr.load_weight * (sr.used + amount) / sr.capacity;
+      coef[key.first] = std::max(coef[key.first], load);
+    }
+    LinExpr e(max_load);
+    for (const auto& nx : x_[u]) {
+      auto it = coef.find(nx.v);
+      if (it != coef.end() && it->second > 0) e -= it->second * nx.x;
+    }
+    if (e.terms().size() < 2) continue;
+    model_.add_ge(name("cut_load", {static_cast<int>(u)}), e, 0.0);
+    ++strengthening_rows_;
+  }
 }
 
 void Formulation::add_node_part(LinExpr& cost, std::vector<LinExpr>& use) {
@@ -144,6 +426,25 @@ void Formulation::add_node_part(LinExpr& cost, std::vector<LinExpr>& use) {
 void Formulation::add_flow_part(LinExpr& cost, std::vector<LinExpr>& use) {
   const std::size_t S = p_.substrate.size();
   flows_.assign(p_.flows.size(), {});
+  // Orders the elements a path flow visits (Miller-Tucker-Zemlin), so that
+  // its arcs form one path and no detached cycle.
+  auto forbid_cycles = [&](std::size_t fi) {
+    order_.resize(p_.flows.size());
+    if (!order_[fi].empty()) return;
+    const double n = static_cast<double>(S);
+    std::vector<Var> order(S);
+    for (std::size_t v = 0; v < S; ++v)
+      order[v] =
+          model_.add_continuous(name("order", {static_cast<int>(fi), static_cast<int>(v)}), 0, n);
+    order_[fi] = order;
+    for (const auto& fv : flows_[fi]) {
+      const auto& arc = p_.arcs[static_cast<std::size_t>(fv.arc)];
+      model_.add_le(name("mtz", {static_cast<int>(fi), fv.arc}),
+                    LinExpr(order[static_cast<std::size_t>(arc.from)]) -
+                        order[static_cast<std::size_t>(arc.to)] + (n + 1) * fv.z,
+                    n);
+    }
+  };
   // Flow variables per allowed arc.
   for (std::size_t fi = 0; fi < p_.flows.size(); ++fi) {
     const Flow& f = p_.flows[fi];
@@ -220,6 +521,7 @@ void Formulation::add_flow_part(LinExpr& cost, std::vector<LinExpr>& use) {
                       LinExpr(e) - in[v], 0);
         model_.add_ge(name("lat_e3", {static_cast<int>(fi), static_cast<int>(v)}),
                       LinExpr(e) - node_x(f.sink, static_cast<int>(v)) - in[v], -1);
+        aux_.push_back({e, {node_x(f.sink, static_cast<int>(v)) + in[v] - 1.0}, 0, false});
         lat -= w * e;
       }
       if (l.max_latency)
@@ -237,26 +539,21 @@ void Formulation::add_flow_part(LinExpr& cost, std::vector<LinExpr>& use) {
           model_.add_ge(name("both", {static_cast<int>(fi), iv}), LinExpr(b) - xs - xt, -1.0);
           model_.add_le(name("both_s", {static_cast<int>(fi), iv}), LinExpr(b) - xs, 0.0);
           model_.add_le(name("both_t", {static_cast<int>(fi), iv}), LinExpr(b) - xt, 0.0);
+          aux_.push_back({b, {xs + xt - 1.0}, 0, false});
           together += b;
         }
         model_.add_ge(name("lat_min", {static_cast<int>(fi)}), lat + *l.min_latency * together,
                       *l.min_latency);
-        // A detached cycle could add latency without being on the path:
-        // order the elements the path visits (Miller-Tucker-Zemlin).
-        const double n = static_cast<double>(S);
-        std::vector<Var> order(S);
-        for (std::size_t v = 0; v < S; ++v)
-          order[v] = model_.add_continuous(
-              name("order", {static_cast<int>(fi), static_cast<int>(v)}), 0, n);
-        for (const auto& fv : flows_[fi]) {
-          const auto& arc = p_.arcs[static_cast<std::size_t>(fv.arc)];
-          model_.add_le(name("mtz", {static_cast<int>(fi), fv.arc}),
-                        LinExpr(order[static_cast<std::size_t>(arc.from)]) -
-                            order[static_cast<std::size_t>(arc.to)] + (n + 1) * fv.z,
-                        n);
-        }
+        // A detached cycle could add latency without being on the path.
+        forbid_cycles(fi);
       }
     }
+    // Likewise a detached cycle could "touch" the link's old elements and
+    // save its migration penalty (5.5.1) without the path using them.
+    const bool old_elements =
+        p_.existing && static_cast<std::size_t>(f.link) < p_.existing->link_elements.size() &&
+        !p_.existing->link_elements[static_cast<std::size_t>(f.link)].empty();
+    if (path && old_elements) forbid_cycles(fi);
   }
 
   // Link allocation (exp_in / exp_out, direction): per virtual link, element
@@ -300,8 +597,12 @@ void Formulation::add_flow_part(LinExpr& cost, std::vector<LinExpr>& use) {
         total += *sym_thr[0];
       } else if (!sym_thr.empty()) {
         const Var c = model_.add_continuous("c_" + tag);
-        for (std::size_t i = 0; i < sym_thr.size(); ++i)
+        AuxRule rule{c, {}, 0, false};
+        for (std::size_t i = 0; i < sym_thr.size(); ++i) {
           model_.add_ge("exp_" + tag + "_" + std::to_string(i), LinExpr(c) - *sym_thr[i], 0.0);
+          rule.lower.push_back(*sym_thr[i]);
+        }
+        aux_.push_back(std::move(rule));
         total += c;
       }
       if (total.terms().empty()) return;
@@ -334,8 +635,12 @@ void Formulation::add_flow_part(LinExpr& cost, std::vector<LinExpr>& use) {
           for (auto& [fi, e] : in_f) {
             const Var t = model_.add_continuous(name("thr", {fi, w, r}));
             model_.add_ge(name("thr_in", {fi, w, r}), LinExpr(t) - e, 0.0);
-            if (out_f.count(fi))
+            AuxRule rule{t, {e}, 0, false};
+            if (out_f.count(fi)) {
               model_.add_ge(name("thr_out", {fi, w, r}), LinExpr(t) - out_f[fi], 0.0);
+              rule.lower.push_back(out_f[fi]);
+            }
+            aux_.push_back(std::move(rule));
             thr.emplace_back(fi, LinExpr(t));
           }
         }
@@ -367,21 +672,28 @@ void Formulation::add_groups() {
     Var& t = touch_[static_cast<std::size_t>(l)][static_cast<std::size_t>(w)];
     if (!t.valid()) {
       t = model_.add_binary(name("touch", {l, w}));
+      AuxRule rule{t, {}, 0, true};
       // The link touches w if w hosts one of its endpoints ...
       for (int u : p_.links[static_cast<std::size_t>(l)].endpoints) {
         const LinExpr x = node_x(u, w);
-        if (!x.terms().empty()) model_.add_le(name("touch_host", {l, u, w}), x - LinExpr(t), 0.0);
+        if (!x.terms().empty()) {
+          model_.add_le(name("touch_host", {l, u, w}), x - LinExpr(t), 0.0);
+          rule.lower.push_back(x);
+        }
       }
       // ... or any of its flows uses an arc at w.
       for (std::size_t fi = 0; fi < p_.flows.size(); ++fi) {
         if (p_.flows[fi].link != l) continue;
         for (const auto& fv : flows_[fi]) {
           const auto& arc = p_.arcs[static_cast<std::size_t>(fv.arc)];
-          if (arc.from == w || arc.to == w)
+          if (arc.from == w || arc.to == w) {
             model_.add_le(name("touch_if", {static_cast<int>(fi), fv.arc, w}),
                           LinExpr(fv.y) - p_.flows[fi].amount * t, 0.0);
+            rule.lower.push_back((1.0 / p_.flows[fi].amount) * LinExpr(fv.y));
+          }
         }
       }
+      aux_.push_back(std::move(rule));
     }
     return t;
   };
@@ -423,6 +735,7 @@ void Formulation::add_groups() {
         // Binary compatibility (5.5.6 configuration(u, c)): the group picks
         // one value of the attribute; members go only where it holds.
         std::map<std::string, Var> choice;
+        std::map<int, AuxRule> cfg_rules;  // by variable index = creation order
         LinExpr one;
         const std::string attr = grp.attribute.str();
         for (int u : grp.nodes) {
@@ -443,11 +756,16 @@ void Formulation::add_groups() {
             if (fresh) {
               it->second = model_.add_binary(name("cfg", {gi, static_cast<int>(choice.size())}));
               one += it->second;
+              cfg_rules.emplace(it->second.index, AuxRule{it->second, {}, 0, true});
             }
             model_.add_le(name("cfg_use", {gi, u, nx.v}), LinExpr(nx.x) - it->second, 0.0);
+            cfg_rules[it->second.index].lower.push_back(LinExpr(nx.x));
           }
         }
         model_.add_eq(name("cfg_one", {gi}), one, 1.0);
+        // The chosen value is the one the members' hosts have; if none is
+        // placed on a candidate (no point satisfies the model) any will do.
+        for (auto& [index, rule] : cfg_rules) aux_.push_back(std::move(rule));
         break;
       }
     }
@@ -485,6 +803,7 @@ void Formulation::add_migration(LinExpr& cost) {
     const Var mig = model_.add_binary(name("mig", {static_cast<int>(u)}));
     model_.add_ge(name("migrated", {static_cast<int>(u)}),
                   LinExpr(mig) + node_x(static_cast<int>(u), old), 1.0);
+    aux_.push_back({mig, {1.0 - node_x(static_cast<int>(u), old)}, 0, true});
     cost += ex.node_penalty[u] * mig;
     if (!ex.node_transit.empty()) {
       for (const auto& nx : x_[u]) {
@@ -498,18 +817,23 @@ void Formulation::add_migration(LinExpr& cost) {
     if (l >= ex.link_elements.size() || ex.link_elements[l].empty()) continue;
     const Var mig = model_.add_binary(name("mig_link", {static_cast<int>(l)}));
     cost += ex.link_penalty[l] * mig;
+    AuxRule rule{mig, {}, 0, true};
     std::set<int> old(ex.link_elements[l].begin(), ex.link_elements[l].end());
     for (std::size_t v = 0; v < p_.substrate.size(); ++v) {
       const Var t = touch_.empty() ? Var{} : touch_[l][v];
       const bool was = old.count(static_cast<int>(v)) > 0;
       if (!t.valid()) {
-        if (was) model_.set_bounds(mig, 1.0, 1.0);  // cannot touch it any more
+        if (was) {
+          model_.set_bounds(mig, 1.0, 1.0);  // cannot touch it any more
+          rule.floor = 1;
+        }
         continue;
       }
       if (was) {
         // t must be 1 unless migrated; t can only be 1 with flow there.
         model_.add_ge(name("mig_keep", {static_cast<int>(l), static_cast<int>(v)}),
                       LinExpr(mig) + t, 1.0);
+        rule.lower.push_back(1.0 - LinExpr(t));
         LinExpr flow_here;
         for (std::size_t fi = 0; fi < p_.flows.size(); ++fi) {
           if (p_.flows[fi].link != static_cast<int>(l)) continue;
@@ -525,8 +849,10 @@ void Formulation::add_migration(LinExpr& cost) {
       } else {
         model_.add_ge(name("mig_new", {static_cast<int>(l), static_cast<int>(v)}), LinExpr(mig) - t,
                       0.0);
+        rule.lower.push_back(LinExpr(t));
       }
     }
+    aux_.push_back(std::move(rule));
   }
 }
 
@@ -542,14 +868,18 @@ void Formulation::set_objective(LinExpr cost, LinExpr migration, const std::vect
       const double c = p_.options.load_c >= 0 ? p_.options.load_c : wsum + 1;
       const Var max_load = model_.add_continuous("max_load");
       LinExpr obj = c * max_load;
+      AuxRule rule{max_load, {}, 0, false};
       for (std::size_t r = 0; r < p_.substrate_resources.size(); ++r) {
         const auto& sr = p_.substrate_resources[r];
         if (sr.capacity <= 0) continue;
         LinExpr load = (sr.load_weight / sr.capacity) * use[r];
         load += sr.load_weight * sr.used / sr.capacity;
         model_.add_ge(name("max_load", {static_cast<int>(r)}), LinExpr(max_load) - load, 0.0);
+        rule.lower.push_back(load);
         obj += load;
       }
+      aux_.push_back(std::move(rule));
+      if (opt_.load_cuts) add_load_cuts(max_load);
       obj += migration;
       model_.set_objective(obj, solver::Sense::kMinimize);
       return;
@@ -572,17 +902,32 @@ void Formulation::set_objective(LinExpr cost, LinExpr migration, const std::vect
                           x - LinExpr(a), 0.0);
         }
       }
+      // Rules after the loop below has added the flow rows: indexed by element.
+      std::vector<AuxRule> active_rules(p_.substrate.size());
+      for (std::size_t v = 0; v < p_.substrate.size(); ++v) {
+        if (!active_[v].valid()) continue;
+        active_rules[v] = {active_[v], {}, 0, true};
+        for (std::size_t u = 0; u < p_.nodes.size(); ++u) {
+          LinExpr x = node_x(static_cast<int>(u), static_cast<int>(v));
+          if (!x.terms().empty()) active_rules[v].lower.push_back(x);
+        }
+      }
       for (std::size_t fi = 0; fi < p_.flows.size(); ++fi) {
         for (const auto& fv : flows_[fi]) {
           const auto& arc = p_.arcs[static_cast<std::size_t>(fv.arc)];
           for (int w : {arc.from, arc.to}) {
             const Var a = active_[static_cast<std::size_t>(w)];
-            if (a.valid())
+            if (a.valid()) {
               model_.add_le(name("active_flow", {static_cast<int>(fi), fv.arc, w}),
                             LinExpr(fv.y) - p_.flows[fi].amount * a, 0.0);
+              active_rules[static_cast<std::size_t>(w)].lower.push_back(
+                  (1.0 / p_.flows[fi].amount) * LinExpr(fv.y));
+            }
           }
         }
       }
+      for (auto& rule : active_rules)
+        if (rule.var.valid()) aux_.push_back(std::move(rule));
       obj += 1e-3 * (cost + migration);
       model_.set_objective(obj, solver::Sense::kMinimize);
       return;
@@ -671,6 +1016,35 @@ std::vector<double> Formulation::encode(const Solution& s) const {
         if (fv.z.valid()) values[static_cast<std::size_t>(fv.z.index)] = 1;
       }
     }
+  }
+  // MTZ order along each latency-bounded path: position from the source host.
+  for (std::size_t fi = 0; fi < order_.size() && fi < s.flow_arcs.size(); ++fi) {
+    if (order_[fi].empty()) continue;
+    std::map<int, int> next;  // element -> arc
+    for (const auto& [a, y] : s.flow_arcs[fi])
+      if (y > 0) next[p_.arcs[static_cast<std::size_t>(a)].from] = a;
+    const int source = static_cast<std::size_t>(p_.flows[fi].source) < s.node_host.size()
+                           ? s.node_host[static_cast<std::size_t>(p_.flows[fi].source)]
+                           : -1;
+    std::set<int> seen;
+    int v = source;
+    for (int pos = 0; v >= 0 && seen.insert(v).second; ++pos) {
+      values[static_cast<std::size_t>(order_[fi][static_cast<std::size_t>(v)].index)] = pos;
+      auto it = next.find(v);
+      v = it == next.end() ? -1 : p_.arcs[static_cast<std::size_t>(it->second)].to;
+    }
+  }
+  auto eval = [&](const LinExpr& e) {
+    double sum = e.constant();
+    for (const auto& t : e.terms()) sum += t.coef * values[static_cast<std::size_t>(t.var.index)];
+    return sum;
+  };
+  for (const AuxRule& rule : aux_) {
+    double v = rule.floor;
+    for (const LinExpr& e : rule.lower) v = std::max(v, eval(e));
+    if (rule.integral) v = std::ceil(v - 1e-9);
+    values[static_cast<std::size_t>(rule.var.index)] =
+        std::clamp(v, model_.lower(rule.var), model_.upper(rule.var));
   }
   return values;
 }

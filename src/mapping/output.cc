@@ -187,6 +187,11 @@ std::string report_json(const Problem& p, const MappingResult& r, const ReportEx
   json j;
   j["status"] = to_string(r.status);
   j["strategy"] = r.strategy;
+  if (!extras.strategy_chosen.empty()) {
+    j["strategy_choice"] = {{"requested", extras.strategy_requested},
+                            {"chosen", extras.strategy_chosen},
+                            {"reason", extras.strategy_reason}};
+  }
   j["objective_function"] = to_string(p.options.objective);
   auto num = [](double v) -> json { return std::isfinite(v) ? json(v) : json(nullptr); };
   j["objective"] = r.has_solution() ? num(r.objective) : json(nullptr);

@@ -23,6 +23,9 @@ flerd::Document mapping_document(const flerd::Document& request, const flerd::Do
 
 struct ReportExtras {
   std::vector<std::string> notes;  // builder notes
+  // The strategy asked for ("auto", "mip", ...), the one that ran and why
+  // (strategy.h); empty when not chosen through map_with_strategy().
+  std::string strategy_requested, strategy_chosen, strategy_reason;
   int variables = 0;
   int rows = 0;
   double quality_q = -1;                      // thesis 6.1.1; < 0 if not computed

@@ -84,6 +84,7 @@ ProgressReporter::ProgressReporter(const SolveOptions& options, const Stopwatch&
     : callback_(options.progress),
       interrupt_(options.interrupt),
       clock_(clock),
+      time_limit_(options.time_limit_s),
       sense_(sense),
       interval_(std::max(0.0, options.progress_interval_s)) {}
 
@@ -143,20 +144,31 @@ namespace {
 
 // Largest violation of a bound, row or integrality by `x`, relative to the
 // magnitude of the numbers involved (a row's tolerance scales with
-// max(1, |bound|, sum |a_ij x_j|)).
-double scaled_violation(const Model& model, std::span<const double> x) {
+// max(1, |bound|, sum |a_ij x_j|)). With `where`, the name of the variable or
+// row of the largest violation.
+double scaled_violation(const Model& model, std::span<const double> x,
+                        std::string* where = nullptr) {
   if (x.size() != static_cast<std::size_t>(model.num_vars())) return kInf;
   const auto lb = model.col_lower();
   const auto ub = model.col_upper();
   const auto types = model.col_types();
   double worst = 0.0;
+  auto note = [&](double violation, auto&& name) {
+    if (violation > worst) {
+      worst = violation;
+      if (where != nullptr) *where = name();
+    }
+  };
   for (std::size_t j = 0; j < x.size(); ++j) {
-    if (!std::isfinite(x[j])) return kInf;
+    auto var = [&] { return "variable '" + model.var_names()[j] + "'"; };
+    if (!std::isfinite(x[j])) {
+      if (where != nullptr) *where = var();
+      return kInf;
+    }
     const double scale = std::max(1.0, std::abs(x[j]));
-    worst = std::max({worst, (lb[j] - x[j]) / scale, (x[j] - ub[j]) / scale});
+    note(std::max((lb[j] - x[j]) / scale, (x[j] - ub[j]) / scale), var);
     if (types[j] != VarType::kContinuous) {
-      worst = std::max(
-          worst, std::abs(x[j] - std::round(x[j])) * kFeasibilityTolerance / kIntegralityTolerance);
+      note(std::abs(x[j] - std::round(x[j])) * kFeasibilityTolerance / kIntegralityTolerance, var);
     }
   }
   const auto starts = model.row_starts();
@@ -175,14 +187,31 @@ double scaled_violation(const Model& model, std::span<const double> x) {
     }
     const double lo = rlb[r];
     const double hi = rub[r];
-    if (lo != -kInf) {
-      worst = std::max(worst, (lo - activity) / std::max(magnitude, std::abs(lo)));
-    }
-    if (hi != kInf) {
-      worst = std::max(worst, (activity - hi) / std::max(magnitude, std::abs(hi)));
-    }
+    auto row = [&] { return "row '" + model.row_names()[r] + "'"; };
+    if (lo != -kInf) note((lo - activity) / std::max(magnitude, std::abs(lo)), row);
+    if (hi != kInf) note((activity - hi) / std::max(magnitude, std::abs(hi)), row);
   }
   return worst;
+}
+
+// Why SolveOptions::start cannot be used, or "" when it fits the model.
+std::string start_problem(const Model& model, std::span<const double> start) {
+  if (start.size() != static_cast<std::size_t>(model.num_vars())) {
+    return "it has " + std::to_string(start.size()) + " values for " +
+           std::to_string(model.num_vars()) + " variables";
+  }
+  std::string where;
+  const double violation = scaled_violation(model, start, &where);
+  if (violation > kFeasibilityTolerance) {
+    return where + " is violated by " + std::to_string(violation) + " (relative)";
+  }
+  return {};
+}
+
+// a strictly better than b in the model's sense, beyond round-off.
+bool strictly_better(Sense sense, double a, double b) {
+  const double slack = 1e-9 * std::max(1.0, std::abs(b));
+  return sense == Sense::kMinimize ? a < b - slack : a > b + slack;
 }
 
 // One backend call, with the relaxation-unbounded case settled.
@@ -242,7 +271,32 @@ Result<Solution> run_backend(std::string_view backend, const Model& model,
   if (std::optional<Solution> trivial = answer_trivially(model)) {
     solution = std::move(*trivial);
   } else {
-    Result<Solution> first = attempt(model, options, reporter, solve_once);
+    // The start is checked here, once for every backend: a backend gets only
+    // a start that satisfies the model, with integers rounded exactly.
+    SolveOptions effective = options;
+    std::string start_note;
+    std::optional<double> start_objective;
+    if (!options.start.empty()) {
+      std::string why = start_problem(model, options.start);
+      if (why.empty()) {
+        const auto types = model.col_types();
+        for (std::size_t j = 0; j < effective.start.size(); ++j) {
+          if (types[j] != VarType::kContinuous) {
+            effective.start[j] = std::round(effective.start[j]) + 0.0;
+          }
+        }
+        // Rounding moves rows a little: the point handed on must fit too.
+        why = start_problem(model, effective.start);
+      }
+      if (why.empty()) {
+        start_objective = model.evaluate_objective(effective.start);
+        reporter.incumbent(*start_objective, std::nullopt, 0);
+      } else {
+        start_note = "start ignored: " + why;
+        effective.start.clear();
+      }
+    }
+    Result<Solution> first = attempt(model, effective, reporter, solve_once);
     if (!first) return first.error();
     solution = std::move(first).value();
     // Safety net: never hand out a point that violates the model. Presolvers
@@ -254,7 +308,7 @@ Result<Solution> run_backend(std::string_view backend, const Model& model,
         std::string note = std::string(backend) + " returned a point violating the model by " +
                            std::to_string(violation);
         if (options.presolve) {
-          SolveOptions retry = options;
+          SolveOptions retry = effective;
           retry.presolve = false;
           Result<Solution> second = attempt(model, retry, reporter, solve_once);
           if (!second) return second.error();
@@ -270,6 +324,31 @@ Result<Solution> run_backend(std::string_view backend, const Model& model,
         }
         solution.message = solution.message.empty() ? note : note + "; " + solution.message;
       }
+    }
+    if (start_objective) {
+      solution.start_accepted = true;
+      // The start is a proven feasible point: never answer worse than it.
+      const bool usable =
+          solution.status != SolveStatus::kUnbounded && solution.status != SolveStatus::kError;
+      const bool better =
+          !solution.has_values() || strictly_better(model.sense(), *start_objective,
+                                                    model.evaluate_objective(solution.values));
+      if (usable && better) {
+        std::string note = "the start is the best solution known";
+        if (solution.status == SolveStatus::kInfeasible) {
+          // A backend claiming infeasibility against a checked feasible
+          // point has a bug; its bound means nothing either.
+          note += " (the backend claimed infeasibility: ignored)";
+          solution.bound = std::numeric_limits<double>::quiet_NaN();
+        }
+        if (solution.status != SolveStatus::kOptimal) solution.status = SolveStatus::kFeasible;
+        solution.values = effective.start;
+        solution.message = solution.message.empty() ? note : solution.message + "; " + note;
+      }
+    }
+    if (!start_note.empty()) {
+      solution.message =
+          solution.message.empty() ? start_note : start_note + "; " + solution.message;
     }
   }
   solution.backend = std::string(backend);

@@ -47,6 +47,10 @@ class ProgressReporter {
   bool interrupted() const {
     return interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed);
   }
+  // True once SolveOptions::time_limit_s has passed (measured from solve()).
+  bool time_up() const { return clock_.seconds() >= time_limit_; }
+  // interrupted() or time_up(): what a backend's hard stop looks at.
+  bool stop_requested() const { return interrupted() || time_up(); }
   double seconds() const { return clock_.seconds(); }
   // Last bound seen (user terms), if any.
   std::optional<double> last_bound() const;
@@ -58,6 +62,7 @@ class ProgressReporter {
   std::function<void(const Progress&)> callback_;
   const std::atomic<bool>* interrupt_;
   const Stopwatch& clock_;
+  double time_limit_;
   Sense sense_;
   double interval_;
   mutable std::mutex mu_;

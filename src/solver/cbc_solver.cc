@@ -1,5 +1,6 @@
 #include "solver/cbc_solver.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -37,12 +38,50 @@ std::string format_double(double v) {
   return buf;
 }
 
-// State shared by the event handler and all its clones (CBC clones the
-// handler into the models it creates, including per-thread models).
+// State shared by the event handlers and all their clones (CBC clones the
+// handler into the models it creates, including per-thread models; CLP's
+// handler is cloned with every copy of the LP solver).
 struct EventState {
   ProgressReporter* reporter = nullptr;
   double sign = 1.0;  // user objective = sign * (minimisation objective) + constant
   double constant = 0.0;
+  // Set when an LP solve was cut short by HardStopHandler: from then on the
+  // search may have pruned nodes on unfinished LPs, so nothing it says about
+  // optimality or infeasibility counts.
+  std::atomic<bool> hard_stopped{false};
+  // The last bound CBC reported before the hard stop (user terms).
+  std::mutex mu;
+  std::optional<double> bound_at_stop;
+};
+
+// Stops every simplex solve once the time limit has passed or an interrupt
+// is requested. CBC checks its own time limit only between nodes and root
+// phases; heuristics such as CbcHeuristicDiveCoefficient run hundreds of LPs
+// without looking at the clock (a 7-node request on the 100-node virne
+// substrate spent 15.6 s in DiveCoefficient with a 5 s limit). CLP calls this
+// after every iteration; returning 0 ends the solve with status 5 ("stopped
+// by event"). CBC does not always read that as "unfinished" (it once took such
+// an LP's objective as its bound), hence EventState::hard_stopped.
+class HardStopHandler final : public ClpEventHandler {
+ public:
+  explicit HardStopHandler(EventState* state) : state_(state) {}
+  HardStopHandler(const HardStopHandler&) = default;
+  HardStopHandler& operator=(const HardStopHandler&) = delete;
+  ~HardStopHandler() override = default;
+
+  int event(Event which) override {
+    if (which != endOfIteration || state_ == nullptr) return -1;
+    if (!state_->reporter->stop_requested()) return -1;
+    if (!state_->hard_stopped.exchange(true)) {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->bound_at_stop = state_->reporter->last_bound();
+    }
+    return 0;
+  }
+  ClpEventHandler* clone() const override { return new HardStopHandler(*this); }
+
+ private:
+  EventState* state_;
 };
 
 class ProgressEventHandler final : public CbcEventHandler {
@@ -57,7 +96,7 @@ class ProgressEventHandler final : public CbcEventHandler {
     const CbcModel* m = getModel();
     if (m == nullptr || state_ == nullptr) return noAction;
     ProgressReporter& reporter = *state_->reporter;
-    if (reporter.interrupted()) return stop;
+    if (reporter.stop_requested()) return stop;
     switch (which) {
       case solution:
       case heuristicSolution: {
@@ -111,15 +150,13 @@ class CbcSolver final : public Solver {
   static Solution solve_lp(OsiClpSolverInterface& osi, const Model& model,
                            const SolveOptions& options, double remaining);
   static Solution solve_mip(OsiClpSolverInterface& osi, const Model& model,
-                            const SolveOptions& options, double remaining,
-                            ProgressReporter& reporter);
+                            const SolveOptions& options, ProgressReporter& reporter);
 };
 
 Result<Solution> CbcSolver::solve_once(const Model& model, const SolveOptions& options,
                                        ProgressReporter& reporter) {
   std::lock_guard<std::mutex> lock(cbc_mutex());
-  const double remaining = internal::remaining_seconds(options, reporter);
-  if (remaining <= 0.0 || reporter.interrupted()) {
+  if (internal::remaining_seconds(options, reporter) <= 0.0 || reporter.interrupted()) {
     Solution s;
     s.status = SolveStatus::kTimeLimitNoSolution;
     s.message = reporter.interrupted() ? "interrupted" : "time limit reached before CBC started";
@@ -163,9 +200,10 @@ Result<Solution> CbcSolver::solve_once(const Model& model, const SolveOptions& o
   }
   if (!integers.empty()) {
     osi.setInteger(integers.data(), static_cast<int>(integers.size()));
-    return solve_mip(osi, model, options, remaining, reporter);
+    return solve_mip(osi, model, options, reporter);
   }
-  return solve_lp(osi, model, options, remaining);
+  // Building took time too: the limit is for the whole solve() call.
+  return solve_lp(osi, model, options, internal::remaining_seconds(options, reporter));
 }
 
 Solution CbcSolver::solve_lp(OsiClpSolverInterface& osi, const Model& model,
@@ -198,18 +236,35 @@ Solution CbcSolver::solve_lp(OsiClpSolverInterface& osi, const Model& model,
 }
 
 Solution CbcSolver::solve_mip(OsiClpSolverInterface& osi, const Model& model,
-                              const SolveOptions& options, double remaining,
-                              ProgressReporter& reporter) {
-  const double sign = model.sense() == Sense::kMaximize ? -1.0 : 1.0;
-  EventState state{&reporter, sign, model.objective_constant()};
+                              const SolveOptions& options, ProgressReporter& reporter) {
+  EventState state;
+  state.reporter = &reporter;
+  state.sign = model.sense() == Sense::kMaximize ? -1.0 : 1.0;
+  state.constant = model.objective_constant();
   ProgressEventHandler handler(&state);
-
+  HardStopHandler hard_stop(&state);
+  // Before CbcModel copies the solver: every copy CBC makes clones it.
+  osi.getModelPtr()->passInEventHandler(&hard_stop);
   CbcModel cbc(osi);
   cbc.passInEventHandler(&handler);  // stores a clone
   if (options.log_level == 0) cbc.setLogLevel(0);
   CbcSolverUsefulData data;
   CbcMain0(cbc, data);
+  if (!options.start.empty()) {
+    // The incumbent CbcMain1 starts from (its copy of the model keeps it)
+    // and the cutoff for the search. Not CbcModel::setMIPStart: CBC 2.10.8's
+    // driver crashes (ClpPresolve, SIGSEGV) completing some of our starts.
+    // run_backend() has checked the start, so CBC need not (check = false);
+    // the objective is CBC's minimisation form without the constant.
+    double objective = 0;
+    const auto c = model.objective();
+    for (std::size_t j = 0; j < c.size(); ++j) objective += c[j] * options.start[j];
+    cbc.setBestSolution(options.start.data(), model.num_vars(), state.sign * objective,
+                        /*check=*/false);
+  }
   cbc.setAllowableFractionGap(options.relative_gap);
+  // Building the problem took time too: the limit is for the whole solve().
+  const double remaining = internal::remaining_seconds(options, reporter);
   if (std::isfinite(remaining)) cbc.setMaximumSeconds(remaining);
 
   // Settings go through the driver's command line, which is what CbcMain1
@@ -259,6 +314,24 @@ Solution CbcSolver::solve_mip(OsiClpSolverInterface& osi, const Model& model,
   if (std::abs(bound) < 1e50) s.bound = bound + model.objective_constant();
   auto take_values = [&] { s.values.assign(best, best + model.num_vars()); };
 
+  if (state.hard_stopped.load()) {
+    // Some LP was cut short: CBC may have pruned nodes on it, so neither an
+    // "optimal" nor an "infeasible" verdict nor its final bound can be trusted.
+    const std::string why = reporter.interrupted() ? "interrupted" : "time limit";
+    {
+      std::lock_guard<std::mutex> lock(state.mu);
+      s.bound = state.bound_at_stop.value_or(std::numeric_limits<double>::quiet_NaN());
+    }
+    if (best != nullptr) {
+      s.status = SolveStatus::kFeasible;
+      take_values();
+      s.message = "CBC: " + why + " (hard stop) with a solution";
+    } else {
+      s.status = SolveStatus::kTimeLimitNoSolution;
+      s.message = why == "interrupted" ? why : "CBC: " + why + " (hard stop) without a solution";
+    }
+    return s;
+  }
   if (rc != 0 && status < 0) {
     s.status = SolveStatus::kError;
     s.message = "CBC driver failed (return code " + std::to_string(rc) + ")";

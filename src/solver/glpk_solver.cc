@@ -134,16 +134,29 @@ ProbPtr build(const Model& model) {
 
 struct CallbackState {
   ProgressReporter* reporter = nullptr;
+  // SolveOptions::start as GLPK's 1-based array (element 0 unused), empty
+  // without a start or once it has been offered.
+  std::vector<double> start;
 };
 
 void intopt_callback(glp_tree* tree, void* info) {
   auto* state = static_cast<CallbackState*>(info);
   ProgressReporter& reporter = *state->reporter;
-  if (reporter.interrupted()) {
+  // GLPK checks tm_lim only between nodes; the callback runs at every
+  // reason, so a passed limit or an interrupt ends the search promptly.
+  if (reporter.stop_requested()) {
     glp_ios_terminate(tree);
     return;
   }
   const int reason = glp_ios_reason(tree);
+  if (reason == GLP_IHEUR && !state->start.empty()) {
+    // The first heuristic call (root LP solved): offer the start. GLPK
+    // checks integrality and compares objectives only; run_backend() has
+    // checked the rows and bounds.
+    glp_ios_heur_sol(tree, state->start.data());
+    state->start.clear();
+    return;
+  }
   if (reason != GLP_IBINGO && reason != GLP_ISELECT) return;
   std::optional<double> bound;
   if (const int best = glp_ios_best_node(tree); best != 0) {
@@ -255,7 +268,10 @@ class GlpkSolver final : public Solver {
 
   static Solution run_intopt(glp_prob* p, const Model& model, const SolveOptions& options,
                              ProgressReporter& reporter) {
-    if (!options.presolve) {
+    // With the MIP presolver on, the callback sees the presolved problem,
+    // whose columns are not the model's: a start needs it off.
+    const bool presolve = options.presolve && options.start.empty();
+    if (!presolve) {
       // Without the MIP presolver glp_intopt needs an optimal LP basis.
       Solution lp = run_simplex(p, model, options, internal::remaining_seconds(options, reporter),
                                 /*presolve=*/false);
@@ -264,11 +280,15 @@ class GlpkSolver final : public Solver {
         return lp;
       }
     }
-    CallbackState state{&reporter};
+    CallbackState state{&reporter, {}};
+    if (!options.start.empty()) {
+      state.start.assign(options.start.size() + 1, 0.0);
+      std::copy(options.start.begin(), options.start.end(), state.start.begin() + 1);
+    }
     glp_iocp parm;
     glp_init_iocp(&parm);
     parm.msg_lev = message_level(options.log_level);
-    parm.presolve = options.presolve ? GLP_ON : GLP_OFF;
+    parm.presolve = presolve ? GLP_ON : GLP_OFF;
     parm.tm_lim = milliseconds(internal::remaining_seconds(options, reporter));
     parm.mip_gap = options.relative_gap;
     parm.cb_func = intopt_callback;
@@ -302,14 +322,15 @@ class GlpkSolver final : public Solver {
         break;
       case GLP_ETMLIM:
       case GLP_ESTOP: {
-        const std::string why = rc == GLP_ESTOP ? "interrupted" : "time limit";
+        const bool interrupted = rc == GLP_ESTOP && reporter.interrupted();
+        const std::string why = interrupted ? "interrupted" : "time limit";
         if (has_solution) {
           s.status = SolveStatus::kFeasible;
           take();
           s.message = "GLPK: " + why + " with a solution";
         } else {
           s.status = SolveStatus::kTimeLimitNoSolution;
-          s.message = rc == GLP_ESTOP ? why : "GLPK: " + why + " without a solution";
+          s.message = interrupted ? why : "GLPK: " + why + " without a solution";
         }
         break;
       }

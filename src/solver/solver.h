@@ -44,7 +44,11 @@ struct Progress {
 
 struct SolveOptions {
   // Wall-clock limit for the whole solve() call (including waiting for the
-  // process-wide CBC lock).
+  // process-wide CBC lock and building the backend's problem). Enforced by
+  // the backend's own limit and by a hard stop: CBC's root heuristics (e.g.
+  // CbcHeuristicDiveCoefficient) look at no clock, so the LP solves inside
+  // them are stopped through a CLP event handler once the limit has passed.
+  // A search cut short that way is never reported kOptimal or kInfeasible.
   double time_limit_s = std::numeric_limits<double>::infinity();
   // Stop when |incumbent - bound| / max(|incumbent|, 1e-10) <= relative_gap;
   // the result is then kOptimal ("optimal within the requested gap").
@@ -68,6 +72,17 @@ struct SolveOptions {
   // Backend presolve (CLP and GLPK LP presolve, CBC driver presolve, GLPK's
   // MIP presolver).
   bool presolve = true;
+  // A start (warm start, MIP start): one value per variable (Var::index), or
+  // empty for none. run_backend() checks it against the model first (bounds,
+  // rows, integrality, the tolerances of Solution::values); a start that does
+  // not fit is ignored and Solution::message says why, so a wrong start can
+  // never make a wrong result. A valid start is reported at once as the first
+  // incumbent (progress), handed to the backend as its first incumbent and
+  // cutoff (CBC: CbcModel::setBestSolution before the driver runs; GLPK:
+  // glp_ios_heur_sol at the first GLP_IHEUR, with the MIP presolver off since
+  // the callback sees the presolved problem otherwise), and is the answer
+  // (kFeasible) if the backend stops without anything better.
+  std::vector<double> start;
   // Backend-specific parameters, keyed "<backend>:<name>"; a backend ignores
   // the keys of other backends.
   //  cbc:  any CBC driver parameter, passed as "-<name> <value>" after the
@@ -106,6 +121,9 @@ struct Solution {
   // of integer variables within 1e-5 of an integer are then rounded to it.
   std::vector<double> values;
   std::string message;  // human-readable detail (why it stopped, backend notes)
+  // SolveOptions::start was valid and given to the backend (false without a
+  // start, or when it was ignored; message then says why).
+  bool start_accepted = false;
   std::string backend;  // name of the backend that produced it
 
   bool has_values() const {

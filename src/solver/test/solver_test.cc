@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -385,6 +386,130 @@ TEST_P(BackendTest, ConcurrentSolvesFromThreads) {
   }
   for (auto& t : threads) t.join();
   for (double v : objectives) EXPECT_DOUBLE_EQ(v, 13.0);
+}
+
+// A MIP whose root LP alone takes a while (a random generalised assignment:
+// 300 agents x 200 jobs): a limit far below that must still hold (for CBC
+// through the CLP hard stop, message "hard stop"), and the cut-short search
+// must not claim anything.
+TEST_P(BackendTest, HardStopInsideTheRootLp) {
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> cost(1, 1000), size(5, 25);
+  Model m("gap");
+  const int agents = 300, jobs = 200;
+  std::vector<LinExpr> load(agents), assign(jobs);
+  LinExpr obj;
+  for (int a = 0; a < agents; ++a) {
+    for (int j = 0; j < jobs; ++j) {
+      Var x = m.add_binary(testing::indexed("x", a * jobs + j));
+      load[static_cast<std::size_t>(a)] += static_cast<double>(size(rng)) * x;
+      assign[static_cast<std::size_t>(j)] += x;
+      obj += static_cast<double>(cost(rng)) * x;
+    }
+  }
+  for (int a = 0; a < agents; ++a)
+    m.add_le(testing::indexed("cap", a), load[static_cast<std::size_t>(a)], 30);
+  for (int j = 0; j < jobs; ++j)
+    m.add_eq(testing::indexed("job", j), assign[static_cast<std::size_t>(j)], 1);
+  m.set_objective(obj, Sense::kMinimize);
+  SolveOptions o;
+  o.time_limit_s = 0.02;
+  const auto start = std::chrono::steady_clock::now();
+  Solution s = solve(m, o);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(s.status == SolveStatus::kFeasible || s.status == SolveStatus::kTimeLimitNoSolution)
+      << to_string(s.status) << ": " << s.message;
+  EXPECT_LT(wall, 2.0);  // building the problem, on a loaded machine
+  RecordProperty("message", s.message);
+  if (s.has_values()) {
+    EXPECT_LE(m.max_violation(s.values), 1e-6);
+    EXPECT_TRUE(std::isnan(s.bound) || s.bound <= s.objective + 1e-6);
+  }
+}
+
+// --- Starts (SolveOptions::start) ---------------------------------------------
+
+TEST_P(BackendTest, StartIsTheFirstIncumbentAndKeepsTheOptimum) {
+  // mixed_min: continuous and integer variables, a fixed one and a constant.
+  Model m = testing::mixed_min();
+  const std::vector<double> start = {1, 0, 0, 2};  // x, y, z, w: objective 12
+  ASSERT_LE(m.max_violation(start), 0.0);
+  std::vector<Progress> reports;
+  SolveOptions o;
+  o.start = start;
+  o.progress = [&](const Progress& p) { reports.push_back(p); };
+  Solution s = solve(m, o);
+  ASSERT_EQ(s.status, SolveStatus::kOptimal) << s.message;
+  EXPECT_TRUE(s.start_accepted);
+  EXPECT_NEAR(s.objective, kMixedMinOptimum, 1e-7);
+  ASSERT_FALSE(reports.empty());
+  ASSERT_TRUE(reports.front().incumbent.has_value());
+  EXPECT_DOUBLE_EQ(*reports.front().incumbent, 12.0);
+  EXPECT_LT(reports.front().seconds, 0.5);
+}
+
+TEST_P(BackendTest, StartAtTheOptimumOfAKnapsack) {
+  Model m = testing::knapsack(200, 5);
+  Solution ref = solve(m);
+  ASSERT_EQ(ref.status, SolveStatus::kOptimal);
+  SolveOptions o;
+  o.relative_gap = 1e-4;
+  o.start = ref.values;
+  Solution s = solve(m, o);
+  ASSERT_EQ(s.status, SolveStatus::kOptimal) << s.message;
+  EXPECT_TRUE(s.start_accepted);
+  EXPECT_NEAR(s.objective, ref.objective, 1e-6);
+}
+
+TEST_P(BackendTest, InvalidStartIsIgnored) {
+  Model m = testing::knapsack(60, 3);
+  Solution ref = solve(m);
+  ASSERT_EQ(ref.status, SolveStatus::kOptimal);
+  for (const std::vector<double>& bad : {std::vector<double>(60, 1.0),     // over capacity
+                                         std::vector<double>(60, 0.5),     // not integral
+                                         std::vector<double>(59, 0.0)}) {  // wrong size
+    SolveOptions o;
+    o.start = bad;
+    std::vector<Progress> reports;
+    o.progress = [&](const Progress& p) { reports.push_back(p); };
+    Solution s = solve(m, o);
+    ASSERT_EQ(s.status, SolveStatus::kOptimal) << s.message;
+    EXPECT_FALSE(s.start_accepted);
+    EXPECT_NE(s.message.find("start ignored"), std::string::npos) << s.message;
+    EXPECT_NEAR(s.objective, ref.objective, 1e-6);
+    for (const Progress& p : reports) {
+      if (p.incumbent) {
+        EXPECT_LE(*p.incumbent, ref.objective + 1e-6);  // never the bad start
+      }
+    }
+  }
+}
+
+TEST_P(BackendTest, StartIsTheAnswerWhenTheSolverFindsNothingBetter) {
+  // market_split with slacks: x = 0 and the slacks at the right-hand sides
+  // is feasible; no backend proves anything in 0.3 s, or even starts with
+  // a zero limit.
+  Model m = testing::market_split(6, 7);
+  std::vector<double> start(static_cast<std::size_t>(m.num_vars()), 0.0);
+  for (int r = 0; r < m.num_rows(); ++r) {
+    const auto sp = m.find_var(testing::indexed("sp", r));
+    ASSERT_TRUE(sp.has_value());
+    start[static_cast<std::size_t>(sp->index)] = m.row_lower(Row{r});
+  }
+  ASSERT_LE(m.max_violation(start), 1e-9);
+  const double start_objective = m.evaluate_objective(start);
+  for (const double limit : {0.0, 0.3}) {
+    SolveOptions o;
+    o.time_limit_s = limit;
+    o.start = start;
+    Solution s = solve(m, o);
+    ASSERT_TRUE(s.status == SolveStatus::kFeasible || s.status == SolveStatus::kOptimal)
+        << to_string(s.status) << ": " << s.message;
+    EXPECT_TRUE(s.start_accepted);
+    EXPECT_LE(s.objective, start_objective + 1e-9);
+    EXPECT_LE(m.max_violation(s.values), 1e-6);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::Values("cbc", "glpk"),
