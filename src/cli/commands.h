@@ -16,5 +16,10 @@ void add_import_command(CLI::App& app, int& exit_code);
 void add_map_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_migration_sim_command(CLI::App& app, int& exit_code);
+void add_plan_command(CLI::App& app, int& exit_code);
+// create, confirm, cancel, delete, modify, metrics, start/stop/suspend/
+// resume/powercycle, status, list, document, console against a provider
+// daemon, plus the global --provider/--token/--json options they use.
+void add_provider_commands(CLI::App& app, int& exit_code);
 
 }  // namespace cloudnet::cli

@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   cloudnet::cli::add_map_command(app, exit_code);
   cloudnet::cli::add_demo_command(app, exit_code);
   cloudnet::cli::add_migration_sim_command(app, exit_code);
+  cloudnet::cli::add_plan_command(app, exit_code);
+#ifdef CLOUDNET_HAVE_API
+  cloudnet::cli::add_provider_commands(app, exit_code);
+#endif
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,403 @@
+#include "daemon/config.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "flerd/io.h"
+#include "mapping/strategy.h"
+
+namespace cloudnet::daemon {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Errors carry "file:line: key: message" (line 1-based, from yaml-cpp's mark).
+struct Ctx {
+  std::string file;
+  Error err(const YAML::Node& n, const std::string& key, const std::string& msg) const {
+    // Built with append: GCC 12 warns falsely (-Wrestrict) on chained + here.
+    std::string out = file;
+    if (n.IsDefined() && n.Mark().line >= 0) {
+      out.append(":");
+      out.append(std::to_string(n.Mark().line + 1));
+    }
+    out.append(": ");
+    out.append(key);
+    out.append(": ");
+    out.append(msg);
+    return Error::invalid(std::move(out));
+  }
+};
+
+Status only_keys(const Ctx& c, const YAML::Node& map, const std::string& prefix,
+                 const std::set<std::string>& allowed) {
+  if (!map.IsMap()) return c.err(map, prefix.empty() ? "(top level)" : prefix, "must be a mapping");
+  for (const auto& kv : map) {
+    const std::string k = kv.first.as<std::string>();
+    if (!allowed.count(k)) {
+      std::string known;
+      for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
+      return c.err(kv.first, prefix.empty() ? k : prefix + "." + k,
+                   "unknown key (known: " + known + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> str(const Ctx& c, const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) return c.err(n, key, "must be a string");
+  return n.as<std::string>();
+}
+
+Result<double> number(const Ctx& c, const YAML::Node& n, const std::string& key, double min,
+                      bool min_exclusive) {
+  double v = 0;
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v))
+    return c.err(n, key, "must be a number, is '" + (n.IsScalar() ? n.Scalar() : "?") + "'");
+  if (min_exclusive ? v <= min : v < min)
+    return c.err(n, key,
+                 std::string("must be ") + (min_exclusive ? "> " : ">= ") +
+                     std::to_string(static_cast<long long>(min)));
+  return v;
+}
+
+Result<bool> boolean(const Ctx& c, const YAML::Node& n, const std::string& key) {
+  bool v = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v))
+    return c.err(n, key, "must be true or false");
+  return v;
+}
+
+std::string absolute(const std::string& dir, const std::string& p) {
+  fs::path path(p);
+  if (path.is_absolute()) return path.lexically_normal().string();
+  return (fs::path(dir) / path).lexically_normal().string();
+}
+
+// sqlite:relative.db is relative to the configuration file, like every path.
+std::string resolve_store(const std::string& dir, const std::string& url) {
+  const std::string scheme = "sqlite:";
+  if (url.rfind(scheme, 0) != 0) return url;
+  std::string rest = url.substr(scheme.size());
+  if (rest.empty() || rest[0] == '/' || rest.rfind(":memory:", 0) == 0) return url;
+  std::string query;
+  if (auto q = rest.find('?'); q != std::string::npos) {
+    query = rest.substr(q);
+    rest = rest.substr(0, q);
+  }
+  return scheme + absolute(dir, rest) + query;
+}
+
+std::optional<embed::SimOp> sim_op_named(std::string_view name) {
+  for (embed::SimOp op :
+       {embed::SimOp::kPrepare, embed::SimOp::kApply, embed::SimOp::kRemove, embed::SimOp::kStart,
+        embed::SimOp::kStop, embed::SimOp::kSuspend, embed::SimOp::kResume,
+        embed::SimOp::kPowercycle, embed::SimOp::kStatus, embed::SimOp::kConsole})
+    if (name == embed::to_string(op)) return op;
+  return std::nullopt;
+}
+
+bool is_hex64(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char ch : s)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> authenticate(const std::vector<Customer>& customers,
+                                        std::string_view token) {
+  const std::string h = sha256_hex(token);
+  std::optional<std::string> who;
+  // Every entry is compared, in constant time, so timing tells nothing.
+  for (const auto& c : customers)
+    if (c.token_sha256.size() == h.size() &&
+        CRYPTO_memcmp(c.token_sha256.data(), h.data(), h.size()) == 0)
+      who = c.name;
+  return who;
+}
+
+Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::string& file,
+                                         const std::string& dir) {
+  Ctx c{file};
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return Error::parse(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (Status s = only_keys(c, root, "",
+                           {"name", "substrate", "store", "listen", "tls", "customers", "ttl",
+                            "mapping", "plugins", "console", "sweep_interval"});
+      !s)
+    return s.error();
+
+  PipDaemonConfig out;
+  out.file = file;
+  auto& p = out.pip;
+  auto required = [&](const char* key) -> Result<YAML::Node> {
+    YAML::Node n = root[key];
+    if (!n) return Error::invalid(file + ": " + key + ": missing (required)");
+    return n;
+  };
+
+  {
+    auto n = required("name");
+    if (!n) return n.error();
+    auto v = str(c, *n, "name");
+    if (!v) return v.error();
+    if (v->empty()) return c.err(*n, "name", "must not be empty");
+    p.name = *v;
+  }
+  {
+    auto n = required("substrate");
+    if (!n) return n.error();
+    auto v = str(c, *n, "substrate");
+    if (!v) return v.error();
+    out.substrate_path = absolute(dir, *v);
+    flerd::Loaded l = flerd::read_file(out.substrate_path);
+    if (!l.ok())
+      return c.err(*n, "substrate",
+                   "cannot use '" + out.substrate_path + "': " + l.diagnostics.format());
+    p.substrate = std::move(l.document);
+    bool has_ul = false;
+    for (const auto& t : p.substrate.topologies)
+      if (t.graphLabel && t.graphLabel->graph_type == flerd::GraphType::UL) has_ul = true;
+    if (!has_ul) return c.err(*n, "substrate", "'" + out.substrate_path + "' has no UL topology");
+  }
+  {
+    auto n = required("store");
+    if (!n) return n.error();
+    auto v = str(c, *n, "store");
+    if (!v) return v.error();
+    p.store_url = resolve_store(dir, *v);
+  }
+  if (YAML::Node n = root["listen"]) {
+    auto v = str(c, n, "listen");
+    if (!v) return v.error();
+    auto colon = v->rfind(':');
+    if (colon == std::string::npos)
+      return c.err(n, "listen", "must be host:port (port 0 = any free port), is '" + *v + "'");
+    out.listen_host = v->substr(0, colon);
+    if (out.listen_host.size() > 1 && out.listen_host.front() == '[')
+      out.listen_host = out.listen_host.substr(1, out.listen_host.size() - 2);
+    try {
+      std::size_t used = 0;
+      out.listen_port = std::stoi(v->substr(colon + 1), &used);
+      if (used != v->size() - colon - 1) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      return c.err(n, "listen", "the port of '" + *v + "' is not a number");
+    }
+    if (out.listen_port < 0 || out.listen_port > 65535)
+      return c.err(n, "listen", "port must be 0..65535");
+  }
+  if (YAML::Node n = root["tls"]) {
+    if (Status s = only_keys(c, n, "tls", {"cert", "key"}); !s) return s.error();
+    if (!n["cert"] || !n["key"]) return c.err(n, "tls", "needs both cert and key");
+    auto cert = str(c, n["cert"], "tls.cert");
+    if (!cert) return cert.error();
+    auto key = str(c, n["key"], "tls.key");
+    if (!key) return key.error();
+    out.tls_cert = absolute(dir, *cert);
+    out.tls_key = absolute(dir, *key);
+    for (const auto& [k, f, node] : {std::tuple{"tls.cert", *out.tls_cert, n["cert"]},
+                                     std::tuple{"tls.key", *out.tls_key, n["key"]}})
+      if (!fs::exists(f)) return c.err(node, k, "no such file '" + f + "'");
+  }
+  {
+    auto n = required("customers");
+    if (!n) return n.error();
+    if (!n->IsSequence() || n->size() == 0)
+      return c.err(*n, "customers", "must be a non-empty list of {name, token | token_sha256}");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < n->size(); ++i) {
+      YAML::Node e = (*n)[i];
+      const std::string key = "customers[" + std::to_string(i) + "]";
+      if (Status s = only_keys(c, e, key, {"name", "token", "token_sha256"}); !s) return s.error();
+      if (!e["name"]) return c.err(e, key + ".name", "missing");
+      auto name = str(c, e["name"], key + ".name");
+      if (!name) return name.error();
+      if (name->empty()) return c.err(e["name"], key + ".name", "must not be empty");
+      if (!names.insert(*name).second)
+        return c.err(e["name"], key + ".name", "customer '" + *name + "' is listed twice");
+      Customer cu;
+      cu.name = *name;
+      if (e["token"] && e["token_sha256"])
+        return c.err(e, key, "give token or token_sha256, not both");
+      if (e["token"]) {
+        auto t = str(c, e["token"], key + ".token");
+        if (!t) return t.error();
+        if (t->size() < 8)
+          return c.err(e["token"], key + ".token", "must have 8 characters or more");
+        cu.token_sha256 = sha256_hex(*t);
+      } else if (e["token_sha256"]) {
+        auto t = str(c, e["token_sha256"], key + ".token_sha256");
+        if (!t) return t.error();
+        if (!is_hex64(*t))
+          return c.err(e["token_sha256"], key + ".token_sha256",
+                       "must be 64 lower-case hex digits (sha256sum of the token)");
+        cu.token_sha256 = *t;
+      } else {
+        return c.err(e, key, "needs token or token_sha256");
+      }
+      out.customers.push_back(std::move(cu));
+    }
+  }
+  if (YAML::Node n = root["ttl"]) {
+    if (Status s = only_keys(c, n, "ttl", {"default", "max"}); !s) return s.error();
+    if (n["default"]) {
+      auto v = number(c, n["default"], "ttl.default", 0, true);
+      if (!v) return v.error();
+      p.default_ttl_s = *v;
+    }
+    if (n["max"]) {
+      auto v = number(c, n["max"], "ttl.max", 0, true);
+      if (!v) return v.error();
+      p.max_ttl_s = *v;
+    }
+    if (p.max_ttl_s < p.default_ttl_s)
+      return c.err(n, "ttl.max",
+                   "must be >= ttl.default (" + std::to_string(p.default_ttl_s) + ")");
+  }
+  if (YAML::Node n = root["mapping"]) {
+    if (Status s = only_keys(c, n, "mapping", {"strategy", "time_budget", "solver"}); !s)
+      return s.error();
+    if (n["strategy"]) {
+      auto v = str(c, n["strategy"], "mapping.strategy");
+      if (!v) return v.error();
+      const auto& names = mapping::strategy_names();
+      if (std::find(names.begin(), names.end(), *v) == names.end()) {
+        std::string known;
+        for (const auto& s : names) known += (known.empty() ? "" : ", ") + s;
+        return c.err(n["strategy"], "mapping.strategy",
+                     "unknown strategy '" + *v + "' (known: " + known + ")");
+      }
+      p.strategy = *v;
+    }
+    if (n["time_budget"]) {
+      auto v = number(c, n["time_budget"], "mapping.time_budget", 0, true);
+      if (!v) return v.error();
+      p.time_budget_s = *v;
+    }
+    if (n["solver"]) {
+      auto v = str(c, n["solver"], "mapping.solver");
+      if (!v) return v.error();
+      p.solver = *v;
+    }
+  }
+  if (YAML::Node n = root["plugins"]) {
+    if (Status s = only_keys(c, n, "plugins", {"sim"}); !s) return s.error();
+    p.plugins.simulation = false;
+    if (YAML::Node sim = n["sim"]) {
+      if (Status s = only_keys(c, sim, "plugins.sim", {"enabled", "delays_ms", "type_prefixes"});
+          !s)
+        return s.error();
+      p.plugins.simulation = true;
+      if (sim["enabled"]) {
+        auto v = boolean(c, sim["enabled"], "plugins.sim.enabled");
+        if (!v) return v.error();
+        p.plugins.simulation = *v;
+      }
+      if (YAML::Node d = sim["delays_ms"]) {
+        if (!d.IsMap()) return c.err(d, "plugins.sim.delays_ms", "must be a mapping op: ms");
+        for (const auto& kv : d) {
+          const std::string op = kv.first.as<std::string>();
+          auto o = sim_op_named(op);
+          if (!o)
+            return c.err(kv.first, "plugins.sim.delays_ms." + op,
+                         "unknown operation (prepare, apply, remove, start, stop, suspend, "
+                         "resume, powercycle, status, console)");
+          auto ms = number(c, kv.second, "plugins.sim.delays_ms." + op, 0, false);
+          if (!ms) return ms.error();
+          p.plugins.sim.delays[*o] = std::chrono::milliseconds(static_cast<long long>(*ms));
+        }
+      }
+      if (YAML::Node t = sim["type_prefixes"]) {
+        if (!t.IsSequence() || t.size() == 0)
+          return c.err(t, "plugins.sim.type_prefixes", "must be a non-empty list of type paths");
+        p.plugins.sim.type_prefixes.clear();
+        for (const auto& e : t) {
+          auto v = str(c, e, "plugins.sim.type_prefixes");
+          if (!v) return v.error();
+          p.plugins.sim.type_prefixes.push_back(*v);
+        }
+      }
+    }
+    if (!p.plugins.simulation)
+      return c.err(n, "plugins",
+                   "no plugin enabled (the simulation plugin is the only one so far)");
+  }
+  if (YAML::Node n = root["console"]) {
+    if (Status s =
+            only_keys(c, n, "console", {"bind", "port", "advertise", "ticket_ttl", "enabled"});
+        !s)
+      return s.error();
+    if (n["enabled"]) {
+      auto v = boolean(c, n["enabled"], "console.enabled");
+      if (!v) return v.error();
+      p.console = *v;
+    }
+    if (n["bind"]) {
+      auto v = str(c, n["bind"], "console.bind");
+      if (!v) return v.error();
+      p.console_bind = *v;
+    }
+    if (n["port"]) {
+      auto v = number(c, n["port"], "console.port", 0, false);
+      if (!v) return v.error();
+      if (*v > 65535) return c.err(n["port"], "console.port", "must be 0..65535");
+      p.console_port = static_cast<int>(*v);
+    }
+    if (n["advertise"]) {
+      auto v = str(c, n["advertise"], "console.advertise");
+      if (!v) return v.error();
+      p.console_advertise = *v;
+    }
+    if (n["ticket_ttl"]) {
+      auto v = number(c, n["ticket_ttl"], "console.ticket_ttl", 0, true);
+      if (!v) return v.error();
+      p.console_ticket_ttl_s = *v;
+    }
+  }
+  if (YAML::Node n = root["sweep_interval"]) {
+    auto v = number(c, n, "sweep_interval", 0, true);
+    if (!v) return v.error();
+    p.sweep_interval_s = *v;
+  }
+  return out;
+}
+
+Result<PipDaemonConfig> load_pip_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error::io(path + ": cannot read the configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  return parse_pip_config(ss.str(), path, abs.parent_path().string());
+}
+
+}  // namespace cloudnet::daemon
