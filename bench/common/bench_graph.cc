@@ -69,6 +69,14 @@ Graph graph_from_document(const flerd::Document& doc, const std::string& what) {
   return g;
 }
 
+Graph load_gml(const std::string& path, bool as_request) {
+  flerd::ImportOptions opts;
+  opts.as_request = as_request;
+  auto doc = flerd::import_gml(path, opts);
+  if (!doc) die("cannot import " + path + ": " + doc.error().message);
+  return graph_from_document(*doc, path);
+}
+
 Graph load_rocketfuel(const std::string& dir, const std::string& as) {
   const std::string base = dir + "/" + as + "/";
   auto doc = flerd::import_rocketfuel(base + "weights.intra", base + "latencies.intra", {});

@@ -70,6 +70,9 @@ struct Graph {
 // link elements with two interfaces connected to interfaces of their end
 // nodes); `what` names it in errors.
 Graph graph_from_document(const flerd::Document& doc, const std::string& what);
+// A virne GML graph (../shared/benchmarks) through the importer; with
+// `as_request` as a request (v_nets), else as a substrate (p_net).
+Graph load_gml(const std::string& path, bool as_request);
 // Rocketfuel map `as` from `dir`/<as>/{weights,latencies}.intra through the
 // importer (flerd/import/import.h).
 Graph load_rocketfuel(const std::string& dir, const std::string& as);

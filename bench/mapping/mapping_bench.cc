@@ -153,6 +153,7 @@ using cloudnet::bench::bfs_subset;
 using cloudnet::bench::die;
 using cloudnet::bench::Graph;
 using cloudnet::bench::induced;
+using cloudnet::bench::load_gml;
 using cloudnet::bench::load_rocketfuel;
 using cloudnet::bench::random_connected_subgraph;
 using cloudnet::bench::Rng;
@@ -1032,56 +1033,10 @@ void experiment_g(const Graph& map, const Plan& plan, const Config& cfg) {
 
 // ------------------------------------------------------------------ (t)
 
-// A GML graph of the virne data set: CPU per node, bandwidth per edge.
-struct GmlNet {
-  std::vector<double> cpu;
-  std::vector<std::pair<int, int>> edges;
-  std::vector<double> bw;
-};
-
-GmlNet load_gml(const std::string& path, bool as_request) {
-  flerd::ImportOptions opts;
-  opts.as_request = as_request;
-  auto doc = flerd::import_gml(path, opts);
-  if (!doc) die("cannot import " + path + ": " + doc.error().message);
-  if (doc->topologies.empty()) die(path + ": no topology");
-  const flerd::Topology& topo = doc->topologies[0];
-  std::unordered_map<std::string, const flerd::Resource*> res;
-  for (const flerd::Resource& r : topo.resources) res[r.id] = &r;
-  auto value = [&](const flerd::NetworkElement& e, const char* attribute) {
-    for (const auto& ref : e.resource) {
-      auto it = res.find(ref.id);
-      if (it != res.end() && it->second->attribute == attribute) return it->second->value;
-    }
-    return 0.0;
-  };
-  GmlNet net;
-  std::unordered_map<std::string, int> node_of_interface;
-  for (const flerd::NetworkElement& e : topo.networkElements) {
-    if (e.is_link()) continue;
-    const int n = static_cast<int>(net.cpu.size());
-    net.cpu.push_back(value(e, flerd::vocab::kCpu));
-    for (const flerd::NetworkInterface& i : e.networkInterfaces) node_of_interface[i.id] = n;
-  }
-  for (const flerd::NetworkElement& e : topo.networkElements) {
-    if (!e.is_link()) continue;
-    std::vector<int> ends;
-    for (const flerd::NetworkInterface& i : e.networkInterfaces) {
-      if (!i.connectedInterface) continue;
-      auto it = node_of_interface.find(i.connectedInterface->id);
-      if (it != node_of_interface.end()) ends.push_back(it->second);
-    }
-    if (ends.size() != 2) die(path + ": link " + e.id + " does not join two nodes");
-    net.edges.emplace_back(ends[0], ends[1]);
-    net.bw.push_back(value(e, flerd::vocab::kBandwidth));
-  }
-  return net;
-}
-
 void experiment_t(const Plan& plan) {
   std::printf("## (t) Time limits on a 100-node substrate (virne WX100)\n\n");
   const std::string dir = std::string(CLOUDNET_SHARED_DIR) + "/benchmarks/virne-wx100-seed1";
-  const GmlNet pnet = load_gml(dir + "/p_net.gml", false);
+  const Graph pnet = load_gml(dir + "/p_net.gml", false);
   mp::Problem base;
   std::vector<int> node;
   for (std::size_t i = 0; i < pnet.cpu.size(); ++i) {
@@ -1112,7 +1067,7 @@ void experiment_t(const Plan& plan) {
   for (int k = 0; k < plan.requests_t; ++k) {
     char file[64];
     std::snprintf(file, sizeof file, "/v_nets/v_net-%05d.gml", k);
-    const GmlNet r = load_gml(dir + file, true);
+    const Graph r = load_gml(dir + file, true);
     mp::Problem p = base;
     for (std::size_t i = 0; i < r.cpu.size(); ++i)
       mp::add_virtual_node(p, "v" + std::to_string(i), {mp::make_demand("cpu", kCpu, r.cpu[i])});

@@ -94,6 +94,7 @@ namespace flerd = cloudnet::flerd;
 using cloudnet::bench::at;
 using cloudnet::bench::die;
 using cloudnet::bench::Graph;
+using cloudnet::bench::load_gml;
 using cloudnet::bench::name;
 using cloudnet::bench::Rng;
 
@@ -101,14 +102,6 @@ namespace {
 
 constexpr const char* kCpu = "/node/cpu";
 constexpr const char* kBw = "/link/symmetric/bandwidth";
-
-Graph load_gml(const std::string& path, bool as_request) {
-  flerd::ImportOptions opts;
-  opts.as_request = as_request;
-  auto doc = flerd::import_gml(path, opts);
-  if (!doc) die("cannot import " + path + ": " + doc.error().message);
-  return cloudnet::bench::graph_from_document(*doc, path);
-}
 
 // The connected Rocketfuel map of `as` with virne's p_net capacities: cpu
 // and bw uniform integers in [50, 100] (../shared/benchmarks/README.md).

@@ -335,13 +335,12 @@ MappingResult solve_clustered(const Problem& problem, const ClusterOptions& opti
   out.strategy = "cluster";
   out.bound = kNaN;
   out.gap = kInf;
-  for (const auto& row : problem.node_suitable) {
-    if (std::none_of(row.begin(), row.end(), [](char c) { return c != 0; })) {
-      out.status = Status::kInfeasible;
-      out.explanation = explain_infeasible(problem);
-      out.seconds = elapsed();
-      return out;
-    }
+  if (auto none = infeasible_without_candidates(problem)) {
+    none->strategy = out.strategy;
+    none->bound = out.bound;
+    none->gap = out.gap;
+    none->seconds = elapsed();
+    return *none;
   }
   const std::vector<Cluster> hierarchy = cluster_substrate(problem, options);
   std::vector<std::string> tried;

@@ -127,6 +127,18 @@ int DeltaGapMonitor::resets() const {
   return resets_;
 }
 
+std::optional<MappingResult> infeasible_without_candidates(const Problem& problem) {
+  for (const auto& row : problem.node_suitable) {
+    if (std::none_of(row.begin(), row.end(), [](char c) { return c != 0; })) {
+      MappingResult out;
+      out.status = Status::kInfeasible;
+      out.explanation = explain_infeasible(problem);
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
 MappingResult solve_mip(const Problem& problem, const SolveSettings& settings) {
   const auto began = std::chrono::steady_clock::now();
   MappingResult out;
@@ -136,15 +148,10 @@ MappingResult solve_mip(const Problem& problem, const SolveSettings& settings) {
   };
   // A virtual node without any candidate cannot be placed: say so without
   // building a model.
-  for (const auto& row : problem.node_suitable) {
-    bool any = false;
-    for (char c : row) any = any || c;
-    if (!any) {
-      out.status = Status::kInfeasible;
-      out.explanation = explain_infeasible(problem);
-      out.seconds = elapsed();
-      return out;
-    }
+  if (auto none = infeasible_without_candidates(problem)) {
+    none->strategy = out.strategy;
+    none->seconds = elapsed();
+    return *none;
   }
   auto backend = solver::default_registry().create(settings.solver);
   if (!backend) {

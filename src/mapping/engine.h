@@ -104,4 +104,9 @@ struct SolveSettings {
 // (FormulationOptions::candidate_limit) never claims kOptimal or kInfeasible.
 MappingResult solve_mip(const Problem& problem, const SolveSettings& settings);
 
+// A virtual node without any suitable host makes the problem infeasible
+// before any solver runs: that result (kInfeasible with explain_infeasible's
+// reasons; the caller sets strategy and seconds), or nullopt.
+std::optional<MappingResult> infeasible_without_candidates(const Problem& problem);
+
 }  // namespace cloudnet::mapping

@@ -53,13 +53,12 @@ MappingResult solve_two_step(const Problem& problem, const SolveSettings& settin
   out.bound = kNaN;
   out.gap = kInf;
   // As solve_mip: a virtual node without candidates needs no solver.
-  for (const auto& row : problem.node_suitable) {
-    if (std::none_of(row.begin(), row.end(), [](char c) { return c != 0; })) {
-      out.status = Status::kInfeasible;
-      out.explanation = explain_infeasible(problem);
-      out.seconds = elapsed();
-      return out;
-    }
+  if (auto none = infeasible_without_candidates(problem)) {
+    none->strategy = out.strategy;
+    none->bound = out.bound;
+    none->gap = out.gap;
+    none->seconds = elapsed();
+    return *none;
   }
   auto backend = solver::default_registry().create(settings.solver);
   if (!backend) {
