@@ -5,7 +5,13 @@
 // baseline, and checks that the substrate's metrics are back to their
 // initial values at the end (no leaked reservation).
 //
-//   pip_load_bench [--clients N] [--seconds T] [--nodes K]
+//   pip_load_bench [--clients N] [--seconds T] [--nodes K] [--strategy S]
+//
+// --strategy is the daemon's mapping.strategy (default auto, which picks
+// mip+start, i.e. CBC, for these small requests). CBC runs under one
+// process-wide mutex (solver/cbc_solver.cc: CbcMain keeps global state), so
+// with a CBC strategy the mapping step of concurrent creates is serialised;
+// `--strategy fast` shows the throughput without that lock.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -128,22 +135,28 @@ Topology:
       - {id: c:lbw, attribute: /link/symmetric/bandwidth, value: 10, resource_unit: Mbps, value_type: minimum, request_flag: true}
 )";
 
-struct Daemon {
-  pid_t pid = -1;
-  std::string url;
-  ~Daemon() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
-    }
+// The daemon's pid while it runs, for the exit handler: die() calls
+// std::exit, which runs no destructors.
+pid_t g_daemon_pid = -1;
+
+void stop_daemon() {
+  if (g_daemon_pid > 0) {
+    ::kill(g_daemon_pid, SIGTERM);
+    ::waitpid(g_daemon_pid, nullptr, 0);
+    g_daemon_pid = -1;
   }
+}
+
+struct Daemon {
+  std::string url;
+  ~Daemon() { stop_daemon(); }
 };
 
 void start_daemon(Daemon& d, const std::string& dir) {
   int out[2];
   if (::pipe(out) != 0) die("pipe");
-  d.pid = ::fork();
-  if (d.pid == 0) {
+  g_daemon_pid = ::fork();
+  if (g_daemon_pid == 0) {
     ::dup2(out[1], 1);
     ::close(out[0]);
     const std::string cfg = dir + "/pip.yaml";
@@ -229,6 +242,7 @@ void print(const char* name, const Phase& p) {
 int main(int argc, char** argv) {
   int clients = 8, nodes = 100;
   double seconds = 5;
+  std::string strategy = "auto";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--clients")
@@ -237,11 +251,22 @@ int main(int argc, char** argv) {
       seconds = std::atof(argv[i + 1]);
     else if (a == "--nodes")
       nodes = std::atoi(argv[i + 1]);
+    else if (a == "--strategy")
+      strategy = argv[i + 1];
     else
-      die("usage: pip_load_bench [--clients N] [--seconds T] [--nodes K]");
+      die("usage: pip_load_bench [--clients N] [--seconds T] [--nodes K] [--strategy S]");
   }
   char tmpl[] = "/tmp/pip-load-XXXXXX";
-  const std::string dir = ::mkdtemp(tmpl);
+  if (::mkdtemp(tmpl) == nullptr) die("mkdtemp");
+  const std::string dir = tmpl;
+  // The temporary directory goes at every exit (die() included).
+  static std::string cleanup_dir;
+  cleanup_dir = dir;
+  std::atexit([] {
+    stop_daemon();
+    std::error_code ec;
+    std::filesystem::remove_all(cleanup_dir, ec);
+  });
   { std::ofstream(dir + "/substrate.yaml") << waxman_substrate(nodes, 42); }
   {
     std::ofstream cfg(dir + "/pip.yaml");
@@ -249,6 +274,7 @@ int main(int argc, char** argv) {
         << "/pip.db\nlisten: 127.0.0.1:0\ncustomers:\n";
     for (int i = 0; i < 4; ++i) cfg << "  - {name: c" << i << ", token: bench-token-" << i << "}\n";
     cfg << "plugins:\n  sim: {enabled: true}\n";
+    cfg << "mapping: {strategy: " << strategy << "}\n";
   }
   auto loaded = flerd::read_string(kRequest, flerd::Format::kYaml, "request");
   if (!loaded.ok()) die(loaded.diagnostics.format());
@@ -262,8 +288,8 @@ int main(int argc, char** argv) {
   if (!probe) die(probe.error().message);
   auto before = (*probe)->get_metrics({});
   if (!before) die(before.error().message);
-  std::printf("pip_load_bench: %d-host Waxman substrate, %s, %.0f s per phase\n", nodes,
-              d.url.c_str(), seconds);
+  std::printf("pip_load_bench: %d-host Waxman substrate, %s, %.0f s per phase, strategy %s\n",
+              nodes, d.url.c_str(), seconds, strategy.c_str());
 
   Phase base = run(d.url, 1, seconds, loaded.document);
   print("1 client", base);

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -312,7 +313,8 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
     if (Status s = only_keys(c, n, "plugins", {"sim"}); !s) return s.error();
     p.plugins.simulation = false;
     if (YAML::Node sim = n["sim"]) {
-      if (Status s = only_keys(c, sim, "plugins.sim", {"enabled", "delays_ms", "type_prefixes"});
+      if (Status s =
+              only_keys(c, sim, "plugins.sim", {"enabled", "delays_ms", "type_prefixes", "fail"});
           !s)
         return s.error();
       p.plugins.simulation = true;
@@ -333,6 +335,67 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
           auto ms = number(c, kv.second, "plugins.sim.delays_ms." + op, 0, false);
           if (!ms) return ms.error();
           p.plugins.sim.delays[*o] = std::chrono::milliseconds(static_cast<long long>(*ms));
+        }
+      }
+      if (YAML::Node f = sim["fail"]) {
+        // Test only: failures injected into the simulation plugin.
+        if (!f.IsSequence())
+          return c.err(f, "plugins.sim.fail",
+                       "must be a list of {op, nth | element | probability [, seed], message}");
+        for (std::size_t i = 0; i < f.size(); ++i) {
+          YAML::Node e = f[i];
+          const std::string key = "plugins.sim.fail[" + std::to_string(i) + "]";
+          if (Status s =
+                  only_keys(c, e, key, {"op", "nth", "element", "probability", "seed", "message"});
+              !s)
+            return s.error();
+          SimFailure rule;
+          if (!e["op"]) return c.err(e, key + ".op", "missing");
+          auto op = str(c, e["op"], key + ".op");
+          if (!op) return op.error();
+          auto o = sim_op_named(*op);
+          if (!o)
+            return c.err(e["op"], key + ".op",
+                         "unknown operation '" + *op +
+                             "' (prepare, apply, remove, start, stop, suspend, resume, "
+                             "powercycle, status, console)");
+          rule.op = *o;
+          const int kinds =
+              (e["nth"] ? 1 : 0) + (e["element"] ? 1 : 0) + (e["probability"] ? 1 : 0);
+          if (kinds != 1) return c.err(e, key, "needs exactly one of nth, element, probability");
+          if (e["nth"]) {
+            auto v = number(c, e["nth"], key + ".nth", 1, false);
+            if (!v) return v.error();
+            if (*v != std::floor(*v) || *v > 1e9)
+              return c.err(e["nth"], key + ".nth", "must be a whole number >= 1");
+            rule.nth = static_cast<int>(*v);
+          }
+          if (e["element"]) {
+            auto v = str(c, e["element"], key + ".element");
+            if (!v) return v.error();
+            if (v->empty()) return c.err(e["element"], key + ".element", "must not be empty");
+            rule.element = *v;
+          }
+          if (e["probability"]) {
+            auto v = number(c, e["probability"], key + ".probability", 0, true);
+            if (!v) return v.error();
+            if (*v > 1) return c.err(e["probability"], key + ".probability", "must be <= 1");
+            rule.probability = *v;
+          }
+          if (e["seed"]) {
+            if (!e["probability"]) return c.err(e["seed"], key + ".seed", "only with probability");
+            auto v = number(c, e["seed"], key + ".seed", 0, false);
+            if (!v) return v.error();
+            rule.seed = static_cast<std::uint64_t>(*v);
+          }
+          if (e["message"]) {
+            if (e["probability"])
+              return c.err(e["message"], key + ".message", "only with nth or element");
+            auto v = str(c, e["message"], key + ".message");
+            if (!v) return v.error();
+            rule.message = *v;
+          }
+          out.sim_failures.push_back(std::move(rule));
         }
       }
       if (YAML::Node t = sim["type_prefixes"]) {
@@ -388,6 +451,26 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
     p.sweep_interval_s = *v;
   }
   return out;
+}
+
+Status install_sim_failures(PipDaemonConfig& config) {
+  if (config.sim_failures.empty()) return Status::Ok();
+  if (!config.pip.plugins.simulation)
+    return Error::invalid(config.file + ": plugins.sim.fail: the simulation plugin is disabled");
+  auto sim = std::make_shared<embed::SimPlugin>(config.pip.plugins.sim);
+  for (const auto& f : config.sim_failures) {
+    if (f.nth > 0) {
+      sim->fail_nth(f.op, f.nth, f.message);
+    } else if (!f.element.empty()) {
+      sim->fail_element(f.op, f.element, f.message);
+    } else {
+      sim->fail_randomly(f.op, f.probability, f.seed);
+    }
+  }
+  auto registry = std::make_shared<embed::PluginRegistry>();
+  if (Status s = registry->add(sim); !s) return s;
+  config.pip.registry = std::move(registry);
+  return Status::Ok();
 }
 
 Result<PipDaemonConfig> load_pip_config(const std::string& path) {

@@ -64,6 +64,14 @@ int run_pip(const std::string& config_path) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  if (!cfg->sim_failures.empty()) {
+    if (Status s = cloudnet::daemon::install_sim_failures(*cfg); !s) {
+      std::cerr << "cloudnetd: " << s.error().message << "\n";
+      return 2;
+    }
+    std::cerr << "cloudnetd: TEST ONLY: " << cfg->sim_failures.size()
+              << " injected failure rule(s) of the simulation plugin (plugins.sim.fail)\n";
+  }
   auto pip = cloudnet::roles::pip::PipService::start(cfg->pip);
   if (!pip) {
     std::cerr << "cloudnetd: " << pip.error().message << "\n";
