@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <functional>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -204,6 +205,36 @@ VNetStatus snapshot(const VNetRecord& v) {
   return out;
 }
 
+// v.elements from v.units: the virtual nodes in unit order, then the
+// virtual links in the order of their first segment.
+void index_elements(VNetRecord& v) {
+  std::map<std::string, std::size_t> link_index;
+  std::vector<ElementRecord> links;
+  for (std::size_t u = 0; u < v.units.size(); ++u) {
+    const auto& unit = v.units[u].unit;
+    for (std::size_t k = 0; k < unit.nodes.size(); ++k) {
+      ElementRecord e;
+      e.id = unit.nodes[k].id;
+      e.identifier = unit.nodes[k].identifier;
+      e.units = {u};
+      e.node_index = k;
+      v.elements.push_back(std::move(e));
+    }
+    for (const auto& s : unit.segments) {
+      auto [it, fresh] = link_index.try_emplace(s.link, links.size());
+      if (fresh) {
+        ElementRecord e;
+        e.id = s.link;
+        e.identifier = s.identifier;
+        e.is_node = false;
+        links.push_back(std::move(e));
+      }
+      links[it->second].units.push_back(u);
+    }
+  }
+  for (auto& l : links) v.elements.push_back(std::move(l));
+}
+
 bool any_busy(const VNetRecord& v) {
   return v.busy ||
          std::any_of(v.elements.begin(), v.elements.end(), [](const auto& e) { return e.busy; });
@@ -230,6 +261,36 @@ std::string phase_failure(const char* phase, const VNetRecord& v, const Outcome&
   }
   if (others) msg += " (and on " + std::to_string(others) + " more units)";
   return msg;
+}
+
+// Brings a node's power state at the plugin to what its element state says
+// (after its unit was applied again or updated): asks status(), then starts,
+// suspends, resumes or stops as needed.
+Status restore_power(const Embedder::PlannedUnit& pu, const UnitNode& node, ElementState target) {
+  const PowerState want = target == ElementState::kRunning     ? PowerState::kRunning
+                          : target == ElementState::kSuspended ? PowerState::kSuspended
+                                                               : PowerState::kStopped;
+  auto p = guarded(*pu.plugin, [&] { return pu.plugin->status(pu.unit, node); });
+  if (!p) return p.error();
+  auto act = [&](NodeAction a) {
+    return guarded(*pu.plugin, [&] { return pu.plugin->act(pu.unit, node, a); });
+  };
+  PowerState now = *p;
+  if (now == want) return Status::Ok();
+  if (want == PowerState::kStopped) return act(NodeAction::kStop);
+  if (now == PowerState::kStopped) {
+    if (Status s = act(NodeAction::kStart); !s.ok()) return s;
+    now = PowerState::kRunning;
+  }
+  if (want == PowerState::kSuspended && now == PowerState::kRunning)
+    return act(NodeAction::kSuspend);
+  if (want == PowerState::kRunning && now == PowerState::kSuspended)
+    return act(NodeAction::kResume);
+  return Status::Ok();
+}
+
+std::string count_units(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " unit" : " units");
 }
 
 }  // namespace
@@ -327,31 +388,7 @@ Result<VNetStatus> Embedder::prepare(const flerd::Document& mapping, const UnitO
   v->net = planned->front().unit.net;
   v->units = std::move(*planned);
   v->phases.assign(v->units.size(), UnitPhase::kNew);
-  std::map<std::string, std::size_t> link_index;
-  std::vector<ElementRecord> links;
-  for (std::size_t u = 0; u < v->units.size(); ++u) {
-    const auto& unit = v->units[u].unit;
-    for (std::size_t k = 0; k < unit.nodes.size(); ++k) {
-      ElementRecord e;
-      e.id = unit.nodes[k].id;
-      e.identifier = unit.nodes[k].identifier;
-      e.units = {u};
-      e.node_index = k;
-      v->elements.push_back(std::move(e));
-    }
-    for (const auto& s : unit.segments) {
-      auto [it, fresh] = link_index.try_emplace(s.link, links.size());
-      if (fresh) {
-        ElementRecord e;
-        e.id = s.link;
-        e.identifier = s.identifier;
-        e.is_node = false;
-        links.push_back(std::move(e));
-      }
-      links[it->second].units.push_back(u);
-    }
-  }
-  for (auto& l : links) v->elements.push_back(std::move(l));
+  index_elements(*v);
 
   {
     std::lock_guard lock(mu_);
@@ -525,6 +562,345 @@ Status Embedder::forget(std::string_view net) {
                              to_string(e.state) + "); remove it first");
   vnets_.erase(vnets_.find(net));
   return Status::Ok();
+}
+
+Result<VNetStatus> Embedder::reembed(std::string_view net, const flerd::Document& mapping,
+                                     const UnitOptions& options) {
+  auto planned = plan(mapping, options);
+  if (!planned) return planned.error();
+  if (planned->empty())
+    return Error::invalid("the mapping document maps no virtual element; remove vnet '" +
+                          std::string(net) + "' instead");
+  if (planned->front().unit.net != net)
+    return Error::invalid("the mapping document is for vnet '" + planned->front().unit.net +
+                          "', not '" + std::string(net) + "'");
+
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  enum class Kind { kKept, kAdded, kChanged };
+  std::shared_ptr<VNet> vp;
+  auto nv = std::make_shared<VNet>();
+  std::vector<Kind> kind;                          // per new unit
+  std::vector<std::size_t> old_of;                 // per new unit: the old one (kept, changed)
+  std::vector<std::size_t> adds, changes;          // new unit indices, in unit order
+  std::vector<std::size_t> removes;                // old unit indices, in unit order
+  std::vector<char> old_touched;                   // per old unit: not kept
+  std::map<std::string, std::size_t> old_element;  // id -> old element index
+  std::vector<char> touched_element;               // per new element
+  std::vector<ElementState> before;                // per new element: its state before
+  std::vector<std::string> move;                   // per new element: "s:a to s:b"
+  {
+    std::lock_guard lock(mu_);
+    auto found = find_locked(net);
+    if (!found) return found.error();
+    vp = *found;
+    if (any_busy(*vp)) return busy_error(*vp);
+    for (const auto& e : vp->elements) {
+      const bool steady = e.is_node ? is_embedded(e.state) : e.state == ElementState::kRunning;
+      if (!steady)
+        return Error::conflict("vnet '" + vp->net + "' cannot be re-embedded: element '" + e.id +
+                               "' is " + to_string(e.state) + " (needs " +
+                               (e.is_node ? "stopped, running or suspended" : "running") + ")");
+    }
+    // A unit an incomplete rollback left behind is not matched against.
+    for (std::size_t j = 0; j < vp->units.size(); ++j)
+      if (vp->phases[j] != UnitPhase::kApplied)
+        return Error::conflict("vnet '" + vp->net + "' cannot be re-embedded: its unit on " +
+                               where(vp->units[j]) + " is " + to_string(vp->phases[j]) +
+                               "; remove the vnet");
+
+    // Match the units by substrate element.
+    std::map<std::string, std::size_t> old_at;
+    for (std::size_t j = 0; j < vp->units.size(); ++j)
+      old_at.emplace(vp->units[j].unit.substrate, j);
+    std::vector<char> matched(vp->units.size(), 0);
+    old_touched.assign(vp->units.size(), 1);
+    nv->net = vp->net;
+    for (auto& pu : *planned) {
+      const std::size_t i = nv->units.size();
+      auto it = old_at.find(pu.unit.substrate);
+      if (it != old_at.end() && vp->units[it->second].plugin == pu.plugin) {
+        const std::size_t j = it->second;
+        old_at.erase(it);
+        matched[j] = 1;
+        old_of.push_back(j);
+        if (same_embedding(vp->units[j].unit, pu.unit)) {
+          kind.push_back(Kind::kKept);
+          old_touched[j] = 0;
+          nv->units.push_back(vp->units[j]);
+          continue;
+        }
+        kind.push_back(Kind::kChanged);
+        changes.push_back(i);
+      } else {
+        kind.push_back(Kind::kAdded);
+        old_of.push_back(kNone);
+        adds.push_back(i);
+      }
+      nv->units.push_back(std::move(pu));
+    }
+    for (std::size_t j = 0; j < vp->units.size(); ++j)
+      if (!matched[j]) removes.push_back(j);
+    // Nothing changed on the substrate: nothing to call.
+    if (adds.empty() && changes.empty() && removes.empty()) return snapshot(*vp);
+
+    for (std::size_t i = 0; i < nv->units.size(); ++i)
+      nv->phases.push_back(kind[i] == Kind::kKept ? vp->phases[old_of[i]] : UnitPhase::kNew);
+    index_elements(*nv);
+    nv->history = vp->history;
+    for (std::size_t k = 0; k < vp->elements.size(); ++k)
+      old_element.emplace(vp->elements[k].id, k);
+    touched_element.assign(nv->elements.size(), 0);
+    before.assign(nv->elements.size(), ElementState::kTentative);
+    move.resize(nv->elements.size());
+    for (std::size_t k = 0; k < nv->elements.size(); ++k) {
+      ElementRecord& e = nv->elements[k];
+      bool touched = std::any_of(e.units.begin(), e.units.end(),
+                                 [&](std::size_t u) { return kind[u] != Kind::kKept; });
+      auto it = old_element.find(e.id);
+      if (it == old_element.end()) {
+        touched_element[k] = 1;
+        set_state(*nv, e, ElementState::kConfirmed, "reembed: new element");
+        set_state(*nv, e, ElementState::kProvisioning, "reembed");
+        continue;
+      }
+      const ElementRecord& o = vp->elements[it->second];
+      e.state = before[k] = o.state;
+      e.error = o.error;
+      touched = touched || std::any_of(o.units.begin(), o.units.end(),
+                                       [&](std::size_t u) { return old_touched[u] != 0; });
+      if (!touched) continue;
+      touched_element[k] = 1;
+      if (e.is_node && o.is_node) {
+        const std::string& from = vp->units[o.units.front()].unit.substrate;
+        const std::string& to = nv->units[e.units.front()].unit.substrate;
+        if (from != to) move[k] = from + " to " + to;
+      }
+      set_state(*nv, e, ElementState::kProvisioning,
+                move[k].empty() ? "reembed" : "reembed: moving from " + move[k]);
+    }
+    vp->busy = true;
+    nv->busy = true;
+    vnets_[nv->net] = nv;
+  }
+
+  // --- forward: prepare, apply, update, node states, remove ---
+  std::optional<Error::Code> code;
+  std::string msg;  // the first failure: "<phase> failed on <where>: <message>"
+  std::vector<char> add_ran(adds.size(), 0), change_ran(changes.size(), 0);
+  std::vector<char> remove_ran(removes.size(), 0);
+  auto phase = [&](const char* name, const std::vector<std::size_t>& which, std::vector<char>* ran,
+                   const std::function<Status(std::size_t)>& call) {
+    Outcome o = run_bounded(which.size(), options_.parallelism, true,
+                            [&](std::size_t k) { return call(which[k]); });
+    std::size_t others = 0;
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      if (!o.ran[k]) continue;
+      if (ran) (*ran)[k] = 1;
+      if (o.status[k].ok()) continue;
+      if (code) {
+        ++others;
+        continue;
+      }
+      code = o.status[k].error().code;
+      msg = std::string(name) + " failed on " + where(nv->units[which[k]]) + ": " +
+            o.status[k].error().message;
+    }
+    if (others) msg += " (and on " + count_units(others) + " more)";
+    return !code;
+  };
+  auto prepare_unit = [&](std::size_t i) {
+    const PlannedUnit& pu = nv->units[i];
+    return guarded(*pu.plugin, [&] { return pu.plugin->prepare(pu.unit); });
+  };
+  auto apply_unit = [&](std::size_t i) {
+    const PlannedUnit& pu = nv->units[i];
+    return guarded(*pu.plugin, [&] { return pu.plugin->apply(pu.unit); });
+  };
+  auto update_unit = [&](std::size_t i) {
+    const PlannedUnit& pu = nv->units[i];
+    const EmbeddingUnit& from = vp->units[old_of[i]].unit;
+    return guarded(*pu.plugin, [&] { return pu.plugin->update(from, pu.unit); });
+  };
+  // Existing nodes on added or changed units get their state back.
+  auto restore_nodes = [&] {
+    std::vector<std::size_t> todo;
+    for (std::size_t k = 0; k < nv->elements.size(); ++k) {
+      const ElementRecord& e = nv->elements[k];
+      if (e.is_node && touched_element[k] && old_element.count(e.id) &&
+          kind[e.units.front()] != Kind::kKept)
+        todo.push_back(k);
+    }
+    Outcome o = run_bounded(todo.size(), options_.parallelism, true, [&](std::size_t r) {
+      const ElementRecord& e = nv->elements[todo[r]];
+      const PlannedUnit& pu = nv->units[e.units.front()];
+      return restore_power(pu, pu.unit.nodes[e.node_index], before[todo[r]]);
+    });
+    for (std::size_t r = 0; r < todo.size(); ++r) {
+      if (!o.ran[r] || o.status[r].ok()) continue;
+      const ElementRecord& e = nv->elements[todo[r]];
+      code = o.status[r].error().code;
+      msg = "start of node '" + e.id + "' failed on " + where(nv->units[e.units.front()]) + ": " +
+            o.status[r].error().message;
+      break;
+    }
+    return !code;
+  };
+  auto remove_old = [&] {
+    // Last unit first, one at a time, as in teardown.
+    for (std::size_t k = removes.size(); k-- > 0;) {
+      const PlannedUnit& pu = vp->units[removes[k]];
+      remove_ran[k] = 1;
+      Status st = guarded(*pu.plugin, [&] { return pu.plugin->remove(pu.unit); });
+      if (st.ok()) continue;
+      code = st.error().code;
+      msg = "remove failed on " + where(pu) + ": " + st.error().message;
+      return false;
+    }
+    return true;
+  };
+  const bool ok =
+      phase("prepare", adds, &add_ran, prepare_unit) && phase("apply", adds, nullptr, apply_unit) &&
+      phase("update", changes, &change_ran, update_unit) && restore_nodes() && remove_old();
+
+  if (ok) {
+    std::lock_guard lock(mu_);
+    for (std::size_t k = 0; k < nv->elements.size(); ++k) {
+      if (!touched_element[k]) continue;
+      ElementRecord& e = nv->elements[k];
+      const bool fresh = !old_element.count(e.id);
+      const ElementState to = !fresh      ? before[k]
+                              : e.is_node ? ElementState::kStopped
+                                          : ElementState::kRunning;
+      set_state(*nv, e, to, move[k].empty() ? "reembed" : "reembed: moved from " + move[k]);
+    }
+    std::set<std::string> now;
+    for (const auto& e : nv->elements) now.insert(e.id);
+    for (const auto& o : vp->elements) {
+      if (now.count(o.id)) continue;
+      ElementRecord gone = o;  // only its history entries remain
+      set_state(*nv, gone, ElementState::kDeleting, "reembed: no longer in the vnet");
+      set_state(*nv, gone, ElementState::kDeleted, "reembed: no longer in the vnet");
+    }
+    nv->phases.assign(nv->units.size(), UnitPhase::kApplied);
+    nv->busy = false;
+    // vp stays busy: whoever still holds it is refused and looks again.
+    return snapshot(*nv);
+  }
+
+  // --- rollback: one call at a time, make before break again ---
+  std::vector<std::string> failures;
+  std::vector<char> broken(vp->units.size(), 0);    // old units not restored
+  std::vector<char> restored(vp->units.size(), 0);  // old units re-applied or reverted
+  std::vector<char> node_failed(vp->elements.size(), 0);
+  std::vector<char> orphan(nv->units.size(), 0);  // added units that could not be removed
+  std::size_t reverted = 0, reapplied = 0, removed = 0;
+  for (std::size_t k = changes.size(); k-- > 0;) {
+    if (!change_ran[k]) continue;
+    const std::size_t i = changes[k];
+    const PlannedUnit& old = vp->units[old_of[i]];
+    Status st =
+        guarded(*old.plugin, [&] { return old.plugin->update(nv->units[i].unit, old.unit); });
+    if (st.ok()) {
+      ++reverted;
+      restored[old_of[i]] = 1;
+    } else {
+      broken[old_of[i]] = 1;
+      failures.push_back("update back on " + where(old) + ": " + st.error().message);
+    }
+  }
+  for (std::size_t k = 0; k < removes.size(); ++k) {
+    if (!remove_ran[k]) continue;
+    const PlannedUnit& old = vp->units[removes[k]];
+    Status st = guarded(*old.plugin, [&] { return old.plugin->prepare(old.unit); });
+    if (st.ok()) st = guarded(*old.plugin, [&] { return old.plugin->apply(old.unit); });
+    if (st.ok()) {
+      ++reapplied;
+      restored[removes[k]] = 1;
+    } else {
+      broken[removes[k]] = 1;
+      failures.push_back("re-apply on " + where(old) + ": " + st.error().message);
+    }
+  }
+  for (std::size_t k = 0; k < vp->elements.size(); ++k) {
+    const ElementRecord& e = vp->elements[k];
+    if (!e.is_node || !restored[e.units.front()]) continue;
+    const PlannedUnit& pu = vp->units[e.units.front()];
+    Status st = restore_power(pu, pu.unit.nodes[e.node_index], e.state);
+    if (st.ok()) continue;
+    node_failed[k] = 1;
+    failures.push_back("start of node '" + e.id + "' on " + where(pu) + ": " + st.error().message);
+  }
+  for (std::size_t k = adds.size(); k-- > 0;) {
+    if (!add_ran[k]) continue;
+    const PlannedUnit& pu = nv->units[adds[k]];
+    Status st = guarded(*pu.plugin, [&] { return pu.plugin->remove(pu.unit); });
+    if (st.ok()) {
+      ++removed;
+    } else {
+      orphan[adds[k]] = 1;
+      failures.push_back("remove on " + where(pu) + ": " + st.error().message);
+    }
+  }
+
+  std::lock_guard lock(mu_);
+  msg = "reembed of vnet '" + vp->net + "': " + msg;
+  if (failures.empty()) {
+    msg += "; rolled back: reverted " + count_units(reverted) + ", re-applied " +
+           count_units(reapplied) + ", removed " + count_units(removed);
+  } else {
+    msg += "; rollback incomplete: ";
+    for (std::size_t i = 0; i < failures.size(); ++i) msg += (i ? "; " : "") + failures[i];
+  }
+  // The attempt's transitions (on the new record) end where they started.
+  for (std::size_t k = 0; k < nv->elements.size(); ++k) {
+    if (!touched_element[k]) continue;
+    ElementRecord& e = nv->elements[k];
+    auto it = old_element.find(e.id);
+    if (it == old_element.end()) {
+      set_state(*nv, e, ElementState::kFailed, msg);
+      const bool stuck = std::any_of(e.units.begin(), e.units.end(), [&](std::size_t u) {
+        return orphan[u] || (kind[u] == Kind::kChanged && broken[old_of[u]]);
+      });
+      if (!stuck) {
+        set_state(*nv, e, ElementState::kDeleting, "reembed rolled back");
+        set_state(*nv, e, ElementState::kDeleted, "reembed rolled back");
+      }
+      continue;
+    }
+    const ElementRecord& o = vp->elements[it->second];
+    const bool bad =
+        node_failed[it->second] ||
+        std::any_of(o.units.begin(), o.units.end(), [&](std::size_t u) { return broken[u] != 0; });
+    set_state(*nv, e, bad ? ElementState::kFailed : before[k],
+              bad ? msg : std::string("reembed rolled back"));
+  }
+  vp->history = std::move(nv->history);
+  for (std::size_t k = 0; k < vp->elements.size(); ++k) {
+    ElementRecord& e = vp->elements[k];
+    const bool bad = node_failed[k] || std::any_of(e.units.begin(), e.units.end(),
+                                                   [&](std::size_t u) { return broken[u] != 0; });
+    if (!bad) continue;
+    e.error = msg;
+    // An element still in the VNet has its transition in the history already.
+    bool logged = false;
+    for (const auto& n : nv->elements) logged = logged || n.id == e.id;
+    if (logged)
+      e.state = ElementState::kFailed;
+    else
+      set_state(*vp, e, ElementState::kFailed, msg);
+  }
+  for (std::size_t j = 0; j < vp->units.size(); ++j)
+    if (broken[j]) vp->phases[j] = UnitPhase::kFailed;
+  // An added unit that would not go stays on record, so remove(net) retries it.
+  for (std::size_t i = 0; i < nv->units.size(); ++i) {
+    if (!orphan[i]) continue;
+    vp->units.push_back(nv->units[i]);
+    vp->phases.push_back(UnitPhase::kFailed);
+  }
+  vp->error = msg;
+  vp->busy = false;
+  vnets_[vp->net] = vp;
+  return Error{*code, msg};
 }
 
 Status Embedder::act_on(VNet& v, std::size_t index, NodeAction action) {

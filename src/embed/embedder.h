@@ -133,6 +133,56 @@ class Embedder {
   // Drops the record of a deleted VNet (kConflict if it is not deleted).
   Status forget(std::string_view net);
 
+  // --- modification (PIP modify_vnet: a changed VNet graph, re-mapped) ---
+
+  // Re-embeds the applied VNet `net` on a new mapping document of it, moving
+  // only what must move. The new units (build_units) are matched with the
+  // current ones by substrate element:
+  //  - kept: same_embedding() (unit.h) and the same plugin. No plugin call;
+  //    the record keeps the applied unit (and its mapping document).
+  //  - added: a substrate element only the new mapping uses: prepare, apply.
+  //  - changed: used by both, content differs: plugin update(old, new).
+  //  - removed: only the old mapping uses it: remove.
+  // (A unit whose element now goes to another plugin is removed + added.)
+  // Order: prepare added, apply added, update changed, restore node power
+  // states, remove removed (make before break: a moving node runs on its new
+  // host before its old one goes). Each phase runs up to `parallelism` units
+  // at once; removal runs last unit first, one at a time.
+  //
+  // Node states are kept: every existing node on an added or changed unit is
+  // brought back to the state it had (the plugin is asked for status(); a
+  // node that ran is started, a suspended one started and suspended), so a
+  // node that stays runs on, and one that moved ends as it was (live
+  // migration in the simulation's sense). Elements on touched units go
+  // <state> -> provisioning -> <state> in the history, a moved node with the
+  // reason "reembed: moved from <old> to <new>"; new elements go tentative ->
+  // confirmed -> provisioning -> stopped (nodes) / running (links); elements
+  // no longer in the VNet go deleting -> deleted.
+  //
+  // All or nothing: when a call fails no further call starts, and the old
+  // embedding is restored, one call at a time: changed units are reverted
+  // with update(new, old) (last first), removed units prepared and applied
+  // again, the node states on them restored, added units removed (last
+  // first). The record is then exactly what it was (units, element states;
+  // the history shows the attempt and the rollback). The error keeps the
+  // plugin's code and names the phase (prepare, apply, update, start,
+  // remove), the substrate element, its type and the plugin, e.g.
+  // "reembed of vnet 'webservice': apply failed on substrate element
+  // 's:host3' (/node/host/mainframe) by plugin 'sim': ...; rolled back:
+  // ...". If a compensating call fails as well, the elements on that unit
+  // end failed, an added unit that could not be removed stays in the record
+  // (failed) so that remove(net) retries it, and the message says "rollback
+  // incomplete".
+  //
+  // A mapping identical to the current one calls no plugin at all. Refused
+  // (before any plugin call): kNotFound for an unknown VNet; kConflict when
+  // it is busy or not fully embedded (every node stopped, running or
+  // suspended and every link running); kInvalidArgument when the document
+  // maps nothing or names another VNet. Failures of build_units or plugin
+  // selection come back as plan() returns them.
+  Result<VNetStatus> reembed(std::string_view net, const flerd::Document& mapping,
+                             const UnitOptions& options = {});
+
   // --- provisioning (thesis 8.2.2 start_vnode ... powercycle_graph) ---
 
   // `node` is an overlay id or ne_identifier. kConflict when the node's

@@ -32,6 +32,12 @@ const char* to_string(PowerState state) {
   return "?";
 }
 
+Status EmbeddingPlugin::update(const EmbeddingUnit& from, const EmbeddingUnit& to) {
+  if (Status s = remove(from); !s.ok()) return s;
+  if (Status s = prepare(to); !s.ok()) return s;
+  return apply(to);
+}
+
 Result<console::Connector> EmbeddingPlugin::console(const EmbeddingUnit& unit,
                                                     const UnitNode& node) {
   return Error::unavailable("plugin '" + name() + "' offers no console for node '" + node.id +

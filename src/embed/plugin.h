@@ -25,6 +25,12 @@
 //  - remove undoes whatever prepare and apply did, also after a partial or
 //    failed prepare or apply, and is idempotent: removing a unit that is not
 //    there succeeds. Rollback and deletion depend on this.
+//  - update changes an applied unit into another one for the same VNet and
+//    substrate element (a re-embedding changed what it hosts). After a
+//    failure the unit may be anywhere between the two; update(to, from) and
+//    remove(to) must then still work (the embedder reverts with the
+//    former). Nodes need not keep their power state: the embedder asks
+//    status() afterwards and starts what ran before.
 #pragma once
 
 #include <string>
@@ -62,6 +68,11 @@ class EmbeddingPlugin {
   virtual Status prepare(const EmbeddingUnit& unit) = 0;
   virtual Status apply(const EmbeddingUnit& unit) = 0;
   virtual Status remove(const EmbeddingUnit& unit) = 0;
+  // Makes the applied unit `from` into `to` (same net and substrate
+  // element). Default: remove(from), prepare(to), apply(to), stopping at the
+  // first failure. A plugin that can change a unit in place (resize a
+  // reservation, retarget a tunnel) overrides it and may keep nodes running.
+  virtual Status update(const EmbeddingUnit& from, const EmbeddingUnit& to);
 
   // A node action on `node` (one of unit.nodes) of an applied unit.
   virtual Status act(const EmbeddingUnit& unit, const UnitNode& node, NodeAction action) = 0;

@@ -8,10 +8,6 @@ namespace cloudnet::embed {
 
 namespace {
 
-std::string power_key(const std::string& net, const std::string& node) {
-  return net + "/" + node;
-}
-
 // Does an element rule name something in this call?
 bool names(const std::string& element, const EmbeddingUnit& unit, const UnitNode* node) {
   if (element == unit.substrate) return true;
@@ -173,8 +169,7 @@ Status SimPlugin::apply(const EmbeddingUnit& unit) {
     return append(SimOp::kApply, unit, nullptr, std::move(text),
                   Error::conflict("apply of unit " + unit.key() + " before prepare"));
   it->second.applied = true;
-  for (const auto& n : unit.nodes)
-    power_.try_emplace(power_key(unit.net, n.id), PowerState::kStopped);
+  for (const auto& n : unit.nodes) it->second.power.try_emplace(n.id, PowerState::kStopped);
   return append(SimOp::kApply, unit, nullptr, std::move(text), Status::Ok());
 }
 
@@ -185,7 +180,6 @@ Status SimPlugin::remove(const EmbeddingUnit& unit) {
   if (fail) return append(SimOp::kRemove, unit, nullptr, std::move(text), *fail);
   // Idempotent: removing what is not there succeeds.
   if (units_.erase(unit.key()) == 0) text += " (nothing there)";
-  for (const auto& n : unit.nodes) power_.erase(power_key(unit.net, n.id));
   return append(SimOp::kRemove, unit, nullptr, std::move(text), Status::Ok());
 }
 
@@ -195,17 +189,16 @@ Status SimPlugin::act(const EmbeddingUnit& unit, const UnitNode& node, NodeActio
   std::string text = node_text(to_string(action), unit, node);
   std::lock_guard lock(mu_);
   if (fail) return append(op, unit, &node, std::move(text), *fail);
-  auto u = units_.find(unit.key());
-  auto p = power_.find(power_key(unit.net, node.id));
-  if (u == units_.end() || !u->second.applied || p == power_.end())
+  PowerState* p = find_power(unit, node);
+  if (!p)
     return append(op, unit, &node, std::move(text),
                   Error::conflict("node " + node.id + " is not applied on " + unit.substrate));
-  auto next = next_power(p->second, action);
+  auto next = next_power(*p, action);
   if (!next)
     return append(op, unit, &node, std::move(text),
-                  Error::conflict("node " + node.id + " is " + to_string(p->second) + "; cannot " +
+                  Error::conflict("node " + node.id + " is " + to_string(*p) + "; cannot " +
                                   to_string(action)));
-  p->second = *next;
+  *p = *next;
   return append(op, unit, &node, std::move(text), Status::Ok());
 }
 
@@ -214,10 +207,9 @@ Result<PowerState> SimPlugin::status(const EmbeddingUnit& unit, const UnitNode& 
   auto fail = begin(SimOp::kStatus, unit, &node);
   if (fail) return *fail;
   std::lock_guard lock(mu_);
-  auto p = power_.find(power_key(unit.net, node.id));
-  if (p == power_.end())
-    return Error::not_found("node " + node.id + " is not applied on " + unit.substrate);
-  return p->second;
+  const PowerState* p = find_power(unit, node);
+  if (!p) return Error::not_found("node " + node.id + " is not applied on " + unit.substrate);
+  return *p;
 }
 
 Result<console::Connector> SimPlugin::console(const EmbeddingUnit& unit, const UnitNode& node) {
@@ -225,7 +217,7 @@ Result<console::Connector> SimPlugin::console(const EmbeddingUnit& unit, const U
   std::string text = node_text("console", unit, node);
   std::lock_guard lock(mu_);
   if (fail) return append(SimOp::kConsole, unit, &node, std::move(text), *fail).error();
-  if (!power_.count(power_key(unit.net, node.id)))
+  if (!find_power(unit, node))
     return append(SimOp::kConsole, unit, &node, std::move(text),
                   Error::conflict("node " + node.id + " is not applied on " + unit.substrate))
         .error();
@@ -315,9 +307,22 @@ std::size_t SimPlugin::live_units() const {
 
 std::optional<PowerState> SimPlugin::power(const std::string& net, const std::string& node) const {
   std::lock_guard lock(mu_);
-  auto it = power_.find(power_key(net, node));
-  if (it == power_.end()) return std::nullopt;
-  return it->second;
+  std::optional<PowerState> out;
+  const std::string prefix = net + "@";
+  for (auto it = units_.lower_bound(prefix);
+       it != units_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    auto p = it->second.power.find(node);
+    if (p == it->second.power.end()) continue;
+    if (!out || p->second == PowerState::kRunning) out = p->second;
+  }
+  return out;
+}
+
+PowerState* SimPlugin::find_power(const EmbeddingUnit& unit, const UnitNode& node) {
+  auto u = units_.find(unit.key());
+  if (u == units_.end() || !u->second.applied) return nullptr;
+  auto p = u->second.power.find(node.id);
+  return p == u->second.power.end() ? nullptr : &p->second;
 }
 
 }  // namespace cloudnet::embed

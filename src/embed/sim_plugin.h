@@ -107,11 +107,16 @@ class SimPlugin final : public EmbeddingPlugin {
   bool applied(const std::string& net, const std::string& substrate) const;
   // Units prepared or applied and not removed (0 after a clean rollback).
   std::size_t live_units() const;
+  // The node's power state on whichever unit holds it (during a migration
+  // it may be applied on two; then the running one, else the first).
   std::optional<PowerState> power(const std::string& net, const std::string& node) const;
 
  private:
   struct UnitState {
     bool applied = false;
+    // Per node of the unit once applied: a node moving between substrate
+    // elements (Embedder::reembed) is briefly on two units.
+    std::map<std::string, PowerState> power;
   };
   struct Rule {
     SimOp op;
@@ -123,6 +128,8 @@ class SimPlugin final : public EmbeddingPlugin {
 
   // Counts the call, sleeps its delay and decides on an injected failure.
   std::optional<Error> begin(SimOp op, const EmbeddingUnit& unit, const UnitNode* node);
+  // The node's power state on this unit, if the unit is applied; mu_ held.
+  PowerState* find_power(const EmbeddingUnit& unit, const UnitNode& node);
   // Appends a journal record; mu_ must be held. Returns `result`.
   Status append(SimOp op, const EmbeddingUnit& unit, const UnitNode* node, std::string text,
                 Status result);
@@ -136,7 +143,6 @@ class SimPlugin final : public EmbeddingPlugin {
   std::vector<SimRecord> journal_;
   std::uint64_t seq_ = 0;
   std::map<std::string, UnitState> units_;   // unit key -> state
-  std::map<std::string, PowerState> power_;  // net + "/" + node id -> state
   std::unique_ptr<console::LineEcho> echo_;  // started on first console()
 };
 

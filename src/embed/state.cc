@@ -40,7 +40,10 @@ bool transition_allowed(ElementState from, ElementState to) {
     case S::kTentative: return to == S::kConfirmed || to == S::kFailed || to == S::kDeleting;
     case S::kConfirmed: return to == S::kProvisioning || to == S::kFailed || to == S::kDeleting;
     // Rollback goes through failed, so provisioning never jumps to deleting.
-    case S::kProvisioning: return to == S::kStopped || to == S::kRunning || to == S::kFailed;
+    // A re-apply (Embedder::reembed) ends in the state the element had
+    // before, which for a node may be suspended.
+    case S::kProvisioning:
+      return to == S::kStopped || to == S::kRunning || to == S::kSuspended || to == S::kFailed;
     case S::kRunning:
       // running -> running is a powercycle; provisioning again: a re-apply
       // (modification or migration).
@@ -49,7 +52,8 @@ bool transition_allowed(ElementState from, ElementState to) {
     case S::kStopped:
       return to == S::kRunning || to == S::kProvisioning || to == S::kFailed || to == S::kDeleting;
     case S::kSuspended:
-      return to == S::kRunning || to == S::kStopped || to == S::kFailed || to == S::kDeleting;
+      return to == S::kRunning || to == S::kStopped || to == S::kProvisioning || to == S::kFailed ||
+             to == S::kDeleting;
     case S::kFailed: return to == S::kProvisioning || to == S::kDeleting;
     case S::kDeleting: return to == S::kDeleted || to == S::kFailed;
     case S::kDeleted: return false;

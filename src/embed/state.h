@@ -7,6 +7,8 @@
 //   tentative -> confirmed -> provisioning -> stopped (nodes) | running (links)
 //   stopped -> running (start); running -> stopped (stop), suspended (suspend),
 //   running (powercycle); suspended -> running (resume), stopped (stop)
+//   running | stopped | suspended -> provisioning -> the same state again (a
+//   re-embedding re-applies the element's units, Embedder::reembed)
 //   any live state -> failed; failed -> provisioning (re-apply) | deleting
 //   every state but provisioning and deleted -> deleting -> deleted
 #pragma once

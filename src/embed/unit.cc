@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
+#include <utility>
 
 namespace cloudnet::embed {
 
@@ -232,6 +234,78 @@ Result<std::vector<EmbeddingUnit>> build_units(const flerd::Document& mapping,
       }
   for (auto& [id, u] : units) out.push_back(std::move(u));  // none in practice
   return out;
+}
+
+namespace {
+
+// What equality looks at in an allocation (not the ML resource id).
+auto allocation_key(const Allocation& a) {
+  return std::tie(a.attribute, a.amount, a.unit, a.substrate_resource, a.substrate_amount);
+}
+
+bool same_allocations(const std::vector<Allocation>& a, const std::vector<Allocation>& b) {
+  if (a.size() != b.size()) return false;
+  std::vector<const Allocation*> x, y;
+  for (const auto& v : a) x.push_back(&v);
+  for (const auto& v : b) y.push_back(&v);
+  auto less = [](const Allocation* l, const Allocation* r) {
+    return allocation_key(*l) < allocation_key(*r);
+  };
+  std::sort(x.begin(), x.end(), less);
+  std::sort(y.begin(), y.end(), less);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (allocation_key(*x[i]) != allocation_key(*y[i])) return false;
+  return true;
+}
+
+bool same_node(const UnitNode& a, const UnitNode& b) {
+  return a.id == b.id && a.identifier == b.identifier && a.type == b.type &&
+         a.interfaces == b.interfaces && same_allocations(a.allocations, b.allocations);
+}
+
+template <class T>
+std::vector<T> sorted(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+bool same_segment(const UnitSegment& a, const UnitSegment& b) {
+  auto ends = [](const std::vector<LinkEnd>& es) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& e : es) out.emplace_back(e.node, e.interface);
+    return sorted(std::move(out));
+  };
+  return a.link == b.link && a.identifier == b.identifier && a.type == b.type &&
+         same_allocations(a.allocations, b.allocations) && ends(a.ends) == ends(b.ends) &&
+         sorted(a.adjacent) == sorted(b.adjacent);
+}
+
+// Matches the elements of two lists by key, whatever their order; each key
+// may appear once per list (build_units makes one node per id and one
+// segment per link and element).
+template <class T, class Key, class Same>
+bool same_by_key(const std::vector<T>& a, const std::vector<T>& b, Key key, Same same) {
+  if (a.size() != b.size()) return false;
+  std::map<std::string, const T*> index;
+  for (const auto& v : a)
+    if (!index.emplace(key(v), &v).second) return false;
+  for (const auto& v : b) {
+    auto it = index.find(key(v));
+    if (it == index.end() || !same(*it->second, v)) return false;
+    index.erase(it);
+  }
+  return index.empty();
+}
+
+}  // namespace
+
+bool same_embedding(const EmbeddingUnit& a, const EmbeddingUnit& b) {
+  return a.net == b.net && a.substrate == b.substrate &&
+         a.substrate_identifier == b.substrate_identifier && a.substrate_type == b.substrate_type &&
+         same_by_key(
+             a.nodes, b.nodes, [](const UnitNode& n) { return n.id; }, same_node) &&
+         same_by_key(
+             a.segments, b.segments, [](const UnitSegment& s) { return s.link; }, same_segment);
 }
 
 std::string describe(const Allocation& a) {

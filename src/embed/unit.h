@@ -115,6 +115,28 @@ struct UnitOptions {
 Result<std::vector<EmbeddingUnit>> build_units(const flerd::Document& mapping,
                                                const UnitOptions& options = {});
 
+// Whether two units make the same thing on their substrate element, so a
+// re-embedding can keep the applied one without calling its plugin
+// (Embedder::reembed). Equal when:
+//  - net, substrate element, its identifier and its type are equal;
+//  - the same virtual nodes (by overlay id; their order in the unit does not
+//    matter), each with equal identifier, requested type and interfaces (in
+//    order: the interface order is the device order), and the same
+//    allocations as a multiset (order does not matter) compared on
+//    attribute, amount, unit, substrate resource and substrate amount;
+//  - the same link segments (by overlay link id, order does not matter), each
+//    with equal identifier and type, the same allocations (as for nodes), the
+//    same link ends (as a set: node and interface) and the same adjacent
+//    substrate elements (as a set).
+// Amounts compare exactly: the same request on the same substrate maps to the
+// same numbers, and any other difference is a change to apply.
+// Not compared: the ML ids (UnitNode::ml_id, UnitSegment::ml_id,
+// Allocation::ml_resource), which only name elements of the mapping document
+// and are renumbered when a link's path changes, and the mapping document
+// itself. A kept unit keeps its own document, so a plugin that looks into it
+// sees the one the unit was applied with.
+bool same_embedding(const EmbeddingUnit& a, const EmbeddingUnit& b);
+
 // One line per unit for logs and journals, e.g.
 // "s:host1 (/node/host/server): node c:vhost1 [CPU 2 cores, RAM/real 1 GB];
 //  segment c:link1 [ends c:vhost1/eth0; next s:link1]".

@@ -175,6 +175,11 @@ TEST(StateMachine, TableAndAggregate) {
   EXPECT_TRUE(transition_allowed(S::kSuspended, S::kRunning));
   EXPECT_TRUE(transition_allowed(S::kFailed, S::kDeleting));
   EXPECT_TRUE(transition_allowed(S::kDeleting, S::kDeleted));
+  // A re-embedding re-applies an element and returns it to its state.
+  for (S s : {S::kRunning, S::kStopped, S::kSuspended}) {
+    EXPECT_TRUE(transition_allowed(s, S::kProvisioning));
+    EXPECT_TRUE(transition_allowed(S::kProvisioning, s));
+  }
   EXPECT_FALSE(transition_allowed(S::kTentative, S::kRunning));
   EXPECT_FALSE(transition_allowed(S::kTentative, S::kProvisioning));
   EXPECT_FALSE(transition_allowed(S::kStopped, S::kSuspended));

@@ -10,6 +10,7 @@
 
 #include "flerd/io.h"
 #include "flerd/validate.h"
+#include "flerd/vocabulary.h"
 #include "mapping/builder.h"
 #include "mapping/checker.h"
 #include "mapping/output.h"
@@ -114,6 +115,61 @@ embed::NodeAction to_node_action(Action a) {
     case Action::kPowercycle: return embed::NodeAction::kPowercycle;
   }
   return embed::NodeAction::kStart;
+}
+
+// A VNP's partial VNet (CloudNet paper 5.4) ends a link that crosses to
+// another PIP at a stub node of type /node/host/pip (naming the peer in its
+// alias) and types that link /link/transit. This PIP has no such elements in
+// its substrate, so for completion and mapping the stub becomes a
+// zero-demand generic endpoint that may sit on any host (where the transit
+// hand-off happens; a declared border node is future work) and the transit
+// link a generic link. The OL0 is stored as received.
+flerd::Document with_stubs_as_endpoints(const flerd::Document& request) {
+  flerd::Document out = request;
+  for (auto& t : out.topologies) {
+    if (!t.graphLabel || t.graphLabel->graph_type != flerd::GraphType::OL) continue;
+    for (auto& e : t.networkElements) {
+      if (e.ne_type.rfind(flerd::vocab::kNodePip, 0) == 0 && e.resource.empty())
+        e.ne_type = flerd::vocab::kNodeGeneric;
+      else if (e.ne_type.rfind(flerd::vocab::kLinkTransit, 0) == 0)
+        e.ne_type = flerd::vocab::kLinkGeneric;
+    }
+  }
+  out.resolve();
+  return out;
+}
+
+// Completion of a request that may hold stubs: the stubs become generic
+// endpoints (above), and whatever completion added to them (the policy's CPU,
+// RAM, virtualization defaults for /node/host) is taken off again, so a stub
+// demands nothing and fits on any host.
+Result<flerd::Completion> complete_with_stubs(const flerd::Document& request,
+                                              const flerd::CompletionPolicy& policy,
+                                              const flerd::Document* substrate) {
+  std::set<std::string> stubs;
+  for (const auto& t : request.topologies)
+    if (t.graphLabel && t.graphLabel->graph_type == flerd::GraphType::OL)
+      for (const auto& e : t.networkElements)
+        if (e.ne_type.rfind(flerd::vocab::kNodePip, 0) == 0 && e.resource.empty())
+          stubs.insert(e.id);
+  auto c = flerd::complete_request(stubs.empty() ? request : with_stubs_as_endpoints(request),
+                                   policy, substrate);
+  if (!c || stubs.empty()) return c;
+  for (auto& t : c->document.topologies) {
+    if (!t.graphLabel || t.graphLabel->graph_type != flerd::GraphType::OL) continue;
+    for (auto& e : t.networkElements) {
+      bool stub = stubs.count(e.id) > 0;
+      for (const auto& h : e.hostedNetworkElement) stub = stub || stubs.count(h.id) > 0;
+      if (!stub) continue;
+      std::set<std::string> dropped;
+      for (const auto& r : e.resource) dropped.insert(r.id);
+      e.resource.clear();
+      e.features.clear();
+      std::erase_if(t.resources, [&](const flerd::Resource& r) { return dropped.count(r.id) > 0; });
+    }
+  }
+  c->document.resolve();
+  return c;
 }
 
 }  // namespace
@@ -311,7 +367,7 @@ Status load(PipService::Live& lv, store::ProviderStore& st, const std::string& v
   lv.mapping = mapping;
   // The completion's choices are not a store layer of their own; completing
   // the stored OL0 against the same substrate again gives the same choices.
-  auto c = flerd::complete_request(*ol0, config.completion, &config.substrate);
+  auto c = complete_with_stubs(*ol0, config.completion, &config.substrate);
   if (c) index_completion(lv, *c);
   lv.loaded = true;
   return Status::Ok();
@@ -430,7 +486,7 @@ Result<VNetInfo> PipService::create_locked(const Caller& caller, const flerd::Do
     return Error::invalid("invalid request: the document has no OL topology");
 
   // 2. Complete OL0 -> OL1 (paper 5.3): the PIP chooses what was left vague.
-  auto comp = flerd::complete_request(req, config_.completion, &config_.substrate);
+  auto comp = complete_with_stubs(req, config_.completion, &config_.substrate);
   if (!comp) return prefixed(comp.error(), "complete the request: ");
   comp->document.resolve();
 
@@ -1022,7 +1078,7 @@ Result<VNetInfo> PipService::modify_vnet(const Caller& caller, const std::string
   if (diags.has_errors()) return Error::invalid("invalid request: " + diags.format());
   if (!highest(req, flerd::GraphType::OL))
     return Error::invalid("invalid request: the document has no OL topology");
-  auto comp = flerd::complete_request(req, config_.completion, &config_.substrate);
+  auto comp = complete_with_stubs(req, config_.completion, &config_.substrate);
   if (!comp) return prefixed(comp.error(), "complete the request: ");
   comp->document.resolve();
 
@@ -1135,42 +1191,40 @@ Result<VNetInfo> PipService::modify_vnet(const Caller& caller, const std::string
     return prefixed(st.error(), "reserve: ");
   }
 
-  // Re-embed: the embedder works per VNet, so the old units go and the new
-  // ones come (a per-unit diff needs an embedder call that does not exist
-  // yet); node power states carry over for the nodes that stay.
-  std::map<std::string, embed::ElementState> power;
-  if (auto es = embedder_->vnet_status(vnet); es)
-    for (const auto& e : es->elements) {
-      auto it = lv.customer_id.find(e.id);
-      if (e.is_node && it != lv.customer_id.end()) power[it->second] = e.state;
-    }
-  auto embed_as = [&](const flerd::Document& doc, Live& ids) -> Status {
-    Result<embed::VNetStatus> r = Error::internal("unreachable");
-    if (state == store::VNetState::kTentative) {
-      r = embedder_->prepare(doc, uo);
-    } else if (state == store::VNetState::kConfirmed) {
-      r = embedder_->prepare(doc, uo);
-      if (r) r = embedder_->confirm(vnet);
-    } else {
-      r = embedder_->embed(doc, uo);
-      if (r)
-        for (const auto& [cid, st] : power) {
-          auto it = ids.embed_id.find(cid);
-          if (it == ids.embed_id.end()) continue;
-          if (st == embed::ElementState::kRunning || st == embed::ElementState::kSuspended)
-            (void)embedder_->node_action(vnet, it->second, embed::NodeAction::kStart);
-          if (st == embed::ElementState::kSuspended)
-            (void)embedder_->node_action(vnet, it->second, embed::NodeAction::kSuspend);
-        }
-    }
+  // Re-embed. An applied VNet goes through embed::Embedder::reembed: only the
+  // units that differ are touched, node power states carry over (a moved
+  // running node runs again on its new host) and a failure restores the old
+  // embedding itself. A tentative or confirmed one is simply prepared anew.
+  // Only for a tentative or confirmed VNet (nothing applied yet).
+  auto embed_as = [&](const flerd::Document& doc) -> Status {
+    Result<embed::VNetStatus> r = embedder_->prepare(doc, uo);
+    if (r && state == store::VNetState::kConfirmed) r = embedder_->confirm(vnet);
     if (!r) {
       (void)embedder_->forget(vnet);
       return r.error();
     }
     return Status::Ok();
   };
-  Status torn = teardown_units(vnet, lv);
-  Status embedded = torn ? embed_as(*mapping, *new_lv) : torn;
+  const bool applied =
+      state != store::VNetState::kTentative && state != store::VNetState::kConfirmed;
+  Status embedded = Status::Ok();
+  if (applied) {
+    auto r = embedder_->reembed(vnet, *mapping, uo);
+    if (!r) embedded = r.error();
+  } else {
+    Status torn = teardown_units(vnet, lv);
+    embedded = torn ? embed_as(*mapping) : torn;
+  }
+  // After a failed reembed the old embedding is back unless the embedder
+  // says an element failed (its rollback was incomplete).
+  auto old_embedding_intact = [&]() -> Status {
+    auto es = embedder_->vnet_status(vnet);
+    if (!es) return es.error();
+    for (const auto& e : es->elements)
+      if (e.state == embed::ElementState::kFailed)
+        return Error::internal("element '" + e.id + "' failed during the rollback");
+    return Status::Ok();
+  };
   if (!embedded) {
     // All or nothing: back to the old mapping, in the store and at the plugins.
     Status back =
@@ -1180,7 +1234,7 @@ Result<VNetInfo> PipService::modify_vnet(const Caller& caller, const std::string
           if (!ev) return ev.error();
           return Status::Ok();
         });
-    Status again = back ? embed_as(*lv.mapping, lv) : back;
+    Status again = !back ? back : applied ? old_embedding_intact() : embed_as(*lv.mapping);
     if (!again) {
       lv.detail = "modification failed and the old embedding could not be restored: " +
                   again.error().message;

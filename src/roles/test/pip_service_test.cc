@@ -359,6 +359,41 @@ TYPED_TEST(PipTest, Provisioning) {
   EXPECT_FALSE(parse_action("reboot").ok());
 }
 
+// A VNP's partial VNet (CloudNet paper 5.4): a link crossing to another PIP
+// ends at a /node/host/pip stub. The stub demands nothing (no CPU, RAM or
+// virtualization added by completion) and sits on any host.
+TYPED_TEST(PipTest, VnpStubIsZeroDemandEndpoint) {
+  const std::string partial = R"(
+namespaces: {c: /test/partial}
+Topology:
+  - GraphLabel: {id: c:ol0, role_identifier: VNP, graph_type: OL, graph_nr: 0, net_identifier: part}
+    NetworkElement:
+      - {id: c:v1, identifier: V1, ne_type: /node/host/generic, graphLabel: c:ol0, resource: [c:v1cpu],
+         networkInterfaces: [{id: c:v1e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:li0}]}
+      - {id: c:link-peer, identifier: peer, alias: pip2, ne_type: /node/host/pip, graphLabel: c:ol0,
+         networkInterfaces: [{id: c:link-peerif, identifier: transit, ni_type: /interface/generic, connectedInterface: c:li1}]}
+      - {id: c:link, identifier: L, alias: "transit:t12:100", ne_type: /link/transit, graphLabel: c:ol0, resource: [c:lbw],
+         networkInterfaces: [{id: c:li0, identifier: i0, ni_type: /interface/generic, connectedInterface: c:v1e0},
+                             {id: c:li1, identifier: i1, ni_type: /interface/generic, connectedInterface: c:link-peerif}]}
+    Resource:
+      - {id: c:v1cpu, attribute: /host/generic/CPU/amount, value: 3, resource_unit: cores, value_type: minimum, request_flag: true}
+      - {id: c:lbw, attribute: /link/symmetric/bandwidth, value: 100, resource_unit: Mbps, value_type: minimum, request_flag: true}
+)";
+  auto v = this->create(partial);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_DOUBLE_EQ(this->free_cpu(), 8 - 3);  // the stub takes nothing
+  std::set<std::string> ids;
+  for (const auto& e : v->elements) ids.insert(e.id);
+  EXPECT_TRUE(ids.count("c:v1") && ids.count("c:link") && ids.count("c:link-peer"));
+  auto c = this->svc_->confirm_request(this->alice_, v->id);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  // A restart completes the stored OL0 again: same zero demand.
+  ASSERT_TRUE(this->start());
+  EXPECT_DOUBLE_EQ(this->free_cpu(), 8 - 3);
+  ASSERT_TRUE(this->svc_->delete_vnet(this->alice_, v->id).ok());
+  EXPECT_DOUBLE_EQ(this->free_cpu(), 8);
+}
+
 TYPED_TEST(PipTest, Console) {
   CreateOptions o;
   o.confirm = true;

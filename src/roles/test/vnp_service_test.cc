@@ -1,0 +1,767 @@
+// The VNP (CloudNet paper 5.1-5.7) over in-process PIPs on SQLite with the
+// simulation plugin, through roles::Provider only: splits across 2 and 3
+// PIPs, all-or-nothing with cancellation, another split after a refusal, a
+// VNP over a VNP, provisioning fan-out, console chains, information hiding.
+#include "roles/vnp/vnp_service.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "console/client.h"
+#include "embed/sim_plugin.h"
+#include "flerd/io.h"
+#include "roles/pip/pip_service.h"
+#include "store/test/backends.h"
+
+namespace cloudnet::roles::vnp {
+namespace {
+
+constexpr const char* kCpu = "/host/generic/CPU/amount";
+
+// A PIP named `p`: `hosts` servers with `cores` cores each on a chain of
+// links. Every id starts with the PIP's name, so the hiding test can look
+// for them.
+std::string substrate(const std::string& p, int hosts, int cores) {
+  std::string y = "namespaces: {s: /test/" + p + "}\nTopology:\n  - GraphLabel: {id: s:" + p +
+                  "ul0, role_identifier: PIP, graph_type: UL, graph_nr: 0, net_identifier: " + p +
+                  "sub}\n    NetworkElement:\n";
+  std::string res;
+  for (int h = 1; h <= hosts; ++h) {
+    const std::string id = p + "host" + std::to_string(h);
+    std::string ifs = "{id: s:" + id + "x, identifier: x, ni_type: /interface/ethernet}";
+    if (h > 1)
+      ifs += ", {id: s:" + id +
+             "w, identifier: w, ni_type: /interface/ethernet, connectedInterface: s:" + p + "link" +
+             std::to_string(h - 1) + "b}";
+    if (h < hosts) {
+      ifs += ", {id: s:" + id +
+             "e, identifier: e, ni_type: /interface/ethernet, connectedInterface: s:" + p + "link" +
+             std::to_string(h) + "a}";
+    }
+    y += "      - id: s:" + id + "\n        identifier: " + id +
+         "\n        ne_type: /node/host/server\n" + "        graphLabel: s:" + p +
+         "ul0\n        resource: [s:" + id + "cpu, s:" + id + "ram]\n" +
+         "        features: [{attribute: /virtualization/technology, value: kvm, priority: 0, "
+         "request_flag: false}]\n";
+    y += "        networkInterfaces: [" + ifs + "]\n";
+    res += "      - {id: s:" + id +
+           "cpu, attribute: /host/generic/CPU/amount, value: " + std::to_string(cores) +
+           ", resource_unit: cores, request_flag: false}\n";
+    res += "      - {id: s:" + id +
+           "ram, attribute: /host/generic/RAM/real/amount, value: 64, resource_unit: GB, "
+           "request_flag: false}\n";
+  }
+  for (int l = 1; l < hosts; ++l) {
+    const std::string id = p + "link" + std::to_string(l);
+    y += "      - {id: s:" + id + ", identifier: " + id +
+         ", ne_type: /link/ethernet, graphLabel: s:" + p + "ul0, resource: [s:" + id +
+         "bw],\n         networkInterfaces: [{id: s:" + id +
+         "a, identifier: a, ni_type: /interface/ethernet, connectedInterface: s:" + p + "host" +
+         std::to_string(l) + "e}, {id: s:" + id +
+         "b, identifier: b, ni_type: /interface/ethernet, " + "connectedInterface: s:" + p +
+         "host" + std::to_string(l + 1) + "w}]}\n";
+    res += "      - {id: s:" + id +
+           "bw, attribute: /link/symmetric/bandwidth, value: 1000, resource_unit: Mbps, "
+           "request_flag: false}\n";
+  }
+  return y + "    Resource:\n" + res;
+}
+
+// `n` virtual hosts of `cpu` cores on a chain of 100 Mbps links.
+std::string chain(int n, int cpu, const std::string& net = "web") {
+  std::string y =
+      "namespaces: {c: /test/req}\nTopology:\n  - GraphLabel: {id: c:ol0, role_identifier: "
+      "customer, graph_type: OL, graph_nr: 0, net_identifier: " +
+      net + "}\n    NetworkElement:\n";
+  std::string res;
+  for (int v = 1; v <= n; ++v) {
+    const std::string id = "c:v" + std::to_string(v);
+    std::string ifs;
+    if (v > 1)
+      ifs += "{id: " + id +
+             "w, identifier: w, ni_type: /interface/generic, connectedInterface: c:l" +
+             std::to_string(v - 1) + "b}";
+    if (v < n) {
+      if (!ifs.empty()) ifs += ", ";
+      ifs += "{id: " + id +
+             "e, identifier: e, ni_type: /interface/generic, connectedInterface: c:l" +
+             std::to_string(v) + "a}";
+    }
+    y += "      - {id: " + id + ", identifier: V" + std::to_string(v) +
+         ", ne_type: /node/host/generic, graphLabel: c:ol0, resource: [" + id + "cpu]" +
+         (ifs.empty() ? "" : ",\n         networkInterfaces: [" + ifs + "]") + "}\n";
+    res += "      - {id: " + id +
+           "cpu, attribute: /host/generic/CPU/amount, value: " + std::to_string(cpu) +
+           ", resource_unit: cores, value_type: minimum, request_flag: true}\n";
+  }
+  for (int l = 1; l < n; ++l) {
+    const std::string id = "c:l" + std::to_string(l);
+    y += "      - {id: " + id + ", identifier: L" + std::to_string(l) +
+         ", ne_type: /link/generic, graphLabel: c:ol0, resource: [" + id +
+         "bw],\n         networkInterfaces: [{id: " + id +
+         "a, identifier: a, ni_type: /interface/generic, connectedInterface: c:v" +
+         std::to_string(l) + "e}, {id: " + id +
+         "b, identifier: b, ni_type: /interface/generic, connectedInterface: c:v" +
+         std::to_string(l + 1) + "w}]}\n";
+    res += "      - {id: " + id +
+           "bw, attribute: /link/symmetric/bandwidth, value: 100, resource_unit: Mbps, "
+           "value_type: minimum, request_flag: true}\n";
+  }
+  return y + "    Resource:\n" + res;
+}
+
+flerd::Document parse(const std::string& yaml) {
+  flerd::Loaded l = flerd::read_string(yaml, flerd::Format::kYaml, "test");
+  EXPECT_TRUE(l.ok()) << l.diagnostics.format() << "\n" << yaml;
+  return std::move(l.document);
+}
+
+// Wraps a provider; refuses every create while `refuse` is set, counts
+// creates and cancels.
+class Refusing final : public Provider {
+ public:
+  explicit Refusing(std::shared_ptr<Provider> inner) : inner_(std::move(inner)) {}
+  std::atomic<bool> refuse{false};
+  std::atomic<int> creates{0};
+  std::atomic<int> delay_ms{0};
+  std::atomic<bool> down{false};  // status() fails
+  std::atomic<int> finished{0};
+
+  Result<VNetInfo> create_vnet(const Caller& c, const flerd::Document& r,
+                               const CreateOptions& o) override {
+    ++creates;
+    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
+    if (refuse) return Error::infeasible("refused by policy");
+    auto out = inner_->create_vnet(c, r, o);
+    ++finished;
+    return out;
+  }
+  Result<VNetInfo> confirm_request(const Caller& c, const std::string& v) override {
+    return inner_->confirm_request(c, v);
+  }
+  Result<VNetInfo> cancel_request(const Caller& c, const std::string& v) override {
+    return inner_->cancel_request(c, v);
+  }
+  Result<VNetInfo> delete_vnet(const Caller& c, const std::string& v) override {
+    return inner_->delete_vnet(c, v);
+  }
+  Result<VNetInfo> modify_vnet(const Caller& c, const std::string& v,
+                               const flerd::Document& r) override {
+    return inner_->modify_vnet(c, v, r);
+  }
+  Result<Metrics> get_metrics(const Caller& c) override { return inner_->get_metrics(c); }
+  Result<VNetInfo> provision(const Caller& c, const std::string& v, Action a,
+                             const std::string& n) override {
+    return inner_->provision(c, v, a, n);
+  }
+  Result<VNetInfo> status(const Caller& c, const std::string& v) override {
+    if (down) return Error::unavailable("connection refused");
+    return inner_->status(c, v);
+  }
+  Result<std::vector<VNetInfo>> list(const Caller& c) override { return inner_->list(c); }
+  Result<flerd::Document> document(const Caller& c, const std::string& v) override {
+    return inner_->document(c, v);
+  }
+  Result<ConsoleAccess> console(const Caller& c, const std::string& v,
+                                const std::string& n) override {
+    return inner_->console(c, v, n);
+  }
+
+ private:
+  std::shared_ptr<Provider> inner_;
+};
+
+class VnpTest : public ::testing::Test {
+ protected:
+  struct Pip {
+    std::string name;
+    store::test::SqliteEnv env;
+    std::shared_ptr<pip::PipService> svc;
+    std::shared_ptr<Refusing> front;
+    std::string substrate_yaml;
+  };
+
+  // Starts PIPs with (hosts, cores) each.
+  void add_pip(const std::string& name, int hosts, int cores) {
+    auto p = std::make_unique<Pip>();
+    p->name = name;
+    ASSERT_TRUE(p->env.SetUp().ok());
+    auto reg = std::make_shared<embed::PluginRegistry>();
+    ASSERT_TRUE(reg->add(std::make_shared<embed::SimPlugin>()).ok());
+    pip::Config c;
+    c.name = name;
+    p->substrate_yaml = substrate(name, hosts, cores);
+    c.substrate = parse(p->substrate_yaml);
+    c.store_url = p->env.url();
+    c.time_budget_s = 5;
+    c.registry = reg;
+    c.sweep_interval_s = 0;
+    auto s = pip::PipService::start(std::move(c));
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    p->svc = std::shared_ptr<pip::PipService>(std::move(*s));
+    p->front = std::make_shared<Refusing>(p->svc);
+    pips_.push_back(std::move(p));
+  }
+
+  Result<std::unique_ptr<VnpService>> make_vnp(const std::string& name, std::vector<Downstream> ds,
+                                               std::vector<TransitLink> transit) {
+    EXPECT_TRUE(vnp_env_.size() < 4);
+    vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+    EXPECT_TRUE(vnp_env_.back()->SetUp().ok());
+    Config c;
+    c.name = name;
+    c.providers = std::move(ds);
+    c.transit = std::move(transit);
+    c.store_url = vnp_env_.back()->url();
+    c.time_budget_s = 5;
+    c.call_timeout_s = 60;
+    return VnpService::start(std::move(c));
+  }
+
+  std::vector<Downstream> downstream() {
+    std::vector<Downstream> ds;
+    for (auto& p : pips_) ds.push_back({p->name, p->front, "vnp"});
+    return ds;
+  }
+
+  static std::vector<TransitLink> full_mesh(const std::vector<std::string>& names) {
+    std::vector<TransitLink> out;
+    int base = 100;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      for (std::size_t j = i + 1; j < names.size(); ++j) {
+        TransitLink t;
+        t.id = "t" + names[i] + names[j];
+        t.a = names[i];
+        t.b = names[j];
+        t.capacity = 1000;
+        t.first_identifier = base;
+        t.last_identifier = base + 9;
+        base += 100;
+        out.push_back(t);
+      }
+    return out;
+  }
+
+  double free_cpu(Pip& p) {
+    auto m = p.svc->get_metrics(Caller{"vnp", {}});
+    EXPECT_TRUE(m.ok());
+    return m->resources[kCpu].available;
+  }
+
+  // Everything any PIP's substrate names.
+  std::set<std::string> substrate_ids() {
+    std::set<std::string> out;
+    for (auto& p : pips_) {
+      const flerd::Document d = parse(p->substrate_yaml);
+      for (const auto& t : d.topologies) {
+        for (const auto& e : t.networkElements) {
+          out.insert(e.id);
+          out.insert(e.identifier);
+          for (const auto& ni : e.networkInterfaces) out.insert(ni.id);
+        }
+        for (const auto& r : t.resources) out.insert(r.id);
+      }
+    }
+    return out;
+  }
+
+  void expect_hidden(const std::string& text, const std::string& what) {
+    for (const auto& id : substrate_ids())
+      EXPECT_EQ(text.find(id), std::string::npos) << what << " names substrate element " << id;
+  }
+  static std::string dump(const VNetInfo& i) {
+    std::string s = i.id + " " + i.state + " " + i.detail;
+    for (const auto& e : i.elements) s += " " + e.id + " " + e.kind + " " + e.state + " " + e.site;
+    for (const auto& [k, v] : i.completion) s += " " + k + "=" + v;
+    return s;
+  }
+  static std::string dump(const Metrics& m) {
+    std::string s = m.provider;
+    for (const auto& [k, v] : m.resources) s += " " + k;
+    for (const auto& [k, v] : m.features) s += " " + k + "=" + v;
+    return s;
+  }
+
+  std::set<std::string> sites(const VNetInfo& i) {
+    std::set<std::string> out;
+    for (const auto& e : i.elements)
+      if (e.kind == "node") out.insert(e.site);
+    return out;
+  }
+
+  Caller alice_{"alice", {}};
+  std::vector<std::unique_ptr<Pip>> pips_;
+  std::vector<std::unique_ptr<store::test::SqliteEnv>> vnp_env_;
+};
+
+// 3 cores per node, 4 cores per host, 1 host per PIP: every node needs its
+// own PIP, so 2 and 3 nodes span 2 and 3 PIPs.
+TEST_F(VnpTest, SplitsAcrossTwoAndThreePips) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb", "pc"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+
+  auto v2 = (*vnp)->create_vnet(alice_, parse(chain(2, 3, "two")), {});
+  ASSERT_TRUE(v2.ok()) << v2.error().message;
+  EXPECT_EQ(v2->state, "tentative");
+  EXPECT_EQ(sites(*v2).size(), 2u);
+  auto parts2 = (*vnp)->store().read("p", [&](store::ProviderTx& tx) { return tx.parts(v2->id); });
+  ASSERT_TRUE(parts2.ok());
+  EXPECT_EQ(parts2->size(), 2u);
+  // The same request with the same idempotency key: the first answer.
+  Caller keyed{"alice", "k2"};
+  auto first = (*vnp)->create_vnet(keyed, parse(chain(1, 1, "keyed")), {});
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto again = (*vnp)->create_vnet(keyed, parse(chain(1, 1, "keyed")), {});
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(first->id, again->id);
+  auto other = (*vnp)->create_vnet(keyed, parse(chain(1, 1, "other")), {});
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, Error::Code::kConflict);
+  ASSERT_TRUE((*vnp)->cancel_request(alice_, first->id).ok());
+  auto c2 = (*vnp)->confirm_request(alice_, v2->id);
+  ASSERT_TRUE(c2.ok()) << c2.error().message;
+
+  // Free everything again; then 3 nodes span all three PIPs.
+  ASSERT_TRUE((*vnp)->delete_vnet(alice_, v2->id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+
+  auto v3 = (*vnp)->create_vnet(alice_, parse(chain(3, 3, "three")), {});
+  ASSERT_TRUE(v3.ok()) << v3.error().message;
+  EXPECT_EQ(sites(*v3).size(), 3u);
+  auto parts3 = (*vnp)->store().read("p", [&](store::ProviderTx& tx) { return tx.parts(v3->id); });
+  ASSERT_TRUE(parts3.ok());
+  EXPECT_EQ(parts3->size(), 3u);
+  // Transit identifiers: one reservation each, all distinct.
+  auto res =
+      (*vnp)->store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(v3->id); });
+  ASSERT_TRUE(res.ok());
+  std::set<std::string> ids;
+  for (const auto& r : *res)
+    if (r.resource.find("/identifier/") != std::string::npos) ids.insert(r.resource);
+  EXPECT_EQ(ids.size(), 2u);
+  // The VNP's own ML records both crossings with their identifiers.
+  auto ml = (*vnp)->store().read(
+      "ml", [&](store::ProviderTx& tx) { return tx.document(v3->id, store::Layer::kML); });
+  ASSERT_TRUE(ml.ok()) << ml.error().message;
+  EXPECT_EQ(ml->format, "vnp-split");
+  EXPECT_NE(ml->body.find("transit c:l1 "), std::string::npos) << ml->body;
+  EXPECT_NE(ml->body.find("transit c:l2 "), std::string::npos) << ml->body;
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
+}
+
+TEST_F(VnpTest, RefusalCancelsGrantedParts) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  pips_[1]->front->refuse = true;
+  auto v = (*vnp)->create_vnet(alice_, parse(chain(2, 3)), {});
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().message.find("refused by policy"), std::string::npos) << v.error().message;
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+  auto cons = (*vnp)->store().check_consistency();
+  ASSERT_TRUE(cons.ok());
+  EXPECT_TRUE(cons->empty());
+  auto pend = (*vnp)->store().read("p", [](store::ProviderTx& tx) { return tx.pending(); });
+  ASSERT_TRUE(pend.ok());
+  EXPECT_TRUE(pend->empty());
+}
+
+// pa alone could host both nodes (no transit needed, the cheapest split);
+// it refuses, so the VNP splits again without it, across pb and pc.
+TEST_F(VnpTest, AnotherSplitAfterRefusal) {
+  add_pip("pa", 1, 8);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb", "pc"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  pips_[0]->front->refuse = true;
+  auto v = (*vnp)->create_vnet(alice_, parse(chain(2, 3)), {});
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(sites(*v), (std::set<std::string>{"pb", "pc"}));
+  EXPECT_EQ(pips_[0]->front->creates, 1);
+  EXPECT_EQ((*vnp)->last_negotiation().splits, 2);
+  EXPECT_EQ((*vnp)->last_negotiation().excluded, std::vector<std::string>{"pa"});
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 8.0);
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 1.0);
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[2]), 1.0);
+}
+
+// A PIP that answers after the per-call timeout: the VNP gives up on it,
+// cancels the other part, and the late grant is cancelled when it arrives.
+// Serial negotiation (the benchmark's mode) gives the same outcome.
+TEST_F(VnpTest, TimeoutCancelsLateGrantAndSerialMode) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
+  Config c;
+  c.name = "vnp1";
+  c.providers = downstream();
+  c.transit = full_mesh({"pa", "pb"});
+  c.store_url = vnp_env_.back()->url();
+  c.time_budget_s = 5;
+  c.call_timeout_s = 0.3;
+  auto vnp = VnpService::start(c);
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  pips_[1]->front->delay_ms = 1500;
+  auto v = (*vnp)->create_vnet(alice_, parse(chain(2, 3)), {});
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, Error::Code::kUnavailable) << v.error().message;
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 4.0);
+  for (int i = 0; i < 100 && (pips_[1]->front->finished < 1 || free_cpu(*pips_[1]) < 4.0); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 4.0);
+
+  pips_[1]->front->delay_ms = 0;
+  (*vnp).reset();
+  c.parallel = false;
+  c.call_timeout_s = 60;
+  auto serial = VnpService::start(c);
+  ASSERT_TRUE(serial.ok()) << serial.error().message;
+  auto w = (*serial)->create_vnet(alice_, parse(chain(2, 3)), {});
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_EQ(sites(*w).size(), 2u);
+}
+
+TEST_F(VnpTest, ProvisioningStatusConsoleAndHiding) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = s.create_vnet(alice_, parse(chain(2, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->state, "running");  // paper 5.7: started once confirmed
+  auto started = s.provision(alice_, v->id, Action::kStart, "");
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_EQ(started->state, "running");
+  for (const auto& e : started->elements) {
+    EXPECT_EQ(e.id.find("-peer"), std::string::npos);  // stubs stay inside
+    if (e.kind == "node") {
+      EXPECT_EQ(e.state, "running") << e.id;
+    }
+  }
+  auto stopped = s.provision(alice_, v->id, Action::kStop, "c:v2");
+  ASSERT_TRUE(stopped.ok()) << stopped.error().message;
+  for (const auto& e : stopped->elements)
+    if (e.id == "c:v2") {
+      EXPECT_EQ(e.state, "stopped");
+    }
+  ASSERT_TRUE(s.provision(alice_, v->id, Action::kStart, "c:v2").ok());
+
+  // Console through the chain VNP relay -> PIP relay -> echo.
+  auto t = s.console(alice_, v->id, "c:v1");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  console::Ticket ticket;
+  ticket.host = t->host;
+  ticket.port = static_cast<std::uint16_t>(t->port);
+  ticket.token = t->token;
+  auto stream = console::connect(ticket);
+  ASSERT_TRUE(stream.ok()) << stream.error().message;
+  ASSERT_TRUE(stream->write("hello vnp\n").ok());
+  std::string got;
+  char buf[256];
+  while (got.find("hello vnp") == std::string::npos) {
+    auto n = stream->read(buf, sizeof buf, console::Millis(5000));
+    ASSERT_TRUE(n.ok()) << n.error().message;
+    if (*n == 0) break;
+    got.append(buf, *n);
+  }
+  EXPECT_NE(got.find("hello vnp"), std::string::npos) << got;
+
+  // Information hiding: nothing the VNP returns names a PIP's substrate.
+  expect_hidden(dump(*v), "create");
+  expect_hidden(dump(*started), "provision");
+  expect_hidden(dump(*s.status(alice_, v->id)), "status");
+  auto listed = s.list(alice_);
+  ASSERT_TRUE(listed.ok());
+  for (const auto& i : *listed) expect_hidden(dump(i), "list");
+  expect_hidden(dump(*s.get_metrics(alice_)), "metrics");
+  auto doc = s.document(alice_, v->id);
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  expect_hidden(flerd::write_string(*doc, flerd::Format::kYaml), "document");
+  // And nothing a PIP returns to the VNP either.
+  auto parts = s.store().read("p", [&](store::ProviderTx& tx) { return tx.parts(v->id); });
+  ASSERT_TRUE(parts.ok());
+  for (const auto& p : *parts)
+    for (auto& pip : pips_)
+      if (pip->name == p.provider)
+        expect_hidden(dump(*pip->svc->status(Caller{"vnp", {}}, p.remote_vnet)), "pip");
+
+  ASSERT_TRUE(s.delete_vnet(alice_, v->id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+}
+
+TEST_F(VnpTest, VnpOverVnp) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  auto lower = make_vnp("lower", downstream(), full_mesh({"pa", "pb"}));
+  ASSERT_TRUE(lower.ok()) << lower.error().message;
+  std::shared_ptr<Provider> lp(std::move(*lower));
+  auto upper = make_vnp("upper", {{"lower", lp, "upper"}}, {});
+  ASSERT_TRUE(upper.ok()) << upper.error().message;
+  CreateOptions o;
+  o.confirm = true;
+  // Node-only request (the upper VNP has one provider and no transit).
+  auto v = (*upper)->create_vnet(alice_, parse(chain(2, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(sites(*v), std::set<std::string>{"lower"});
+  auto st = (*upper)->provision(alice_, v->id, Action::kStart, "");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
+  auto m = (*upper)->get_metrics(alice_);
+  ASSERT_TRUE(m.ok());
+  EXPECT_DOUBLE_EQ(m->resources[kCpu].capacity, 8.0);
+  EXPECT_DOUBLE_EQ(m->resources[kCpu].available, 2.0);
+  ASSERT_TRUE((*upper)->delete_vnet(alice_, v->id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+}
+
+TEST_F(VnpTest, RestartRollsBackInterruptedCreate) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
+  const std::string url = vnp_env_.back()->url();
+  Config c;
+  c.name = "vnp1";
+  c.providers = downstream();
+  c.transit = full_mesh({"pa", "pb"});
+  c.store_url = url;
+  c.time_budget_s = 5;
+  std::string remote;
+  {
+    auto s = VnpService::start(c);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    // A crash between the tentative creates and the confirm: a part is
+    // granted and recorded, the pending "create" still open.
+    auto part = pips_[0]->svc->create_vnet(Caller{"vnp", {}}, parse(chain(1, 2)), {});
+    ASSERT_TRUE(part.ok()) << part.error().message;
+    remote = part->id;
+    store::NewVNet nv;
+    nv.id = "vv-crashed";
+    nv.customer = "alice";
+    nv.expires_at = (*s)->store().clock().now_ms() + 60000;
+    auto w = (*s)->store().write("crash", [&](store::ProviderTx& tx) -> Status {
+      auto v = tx.reserve(nv);
+      if (!v) return v.error();
+      if (Status st = tx.put_part({"vv-crashed", "pa", remote, "tentative", 0}); !st) return st;
+      auto p = tx.add_pending("vv-crashed", "create", "negotiating", "pa");
+      if (!p) return p.error();
+      return Status::Ok();
+    });
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 2.0);
+  }
+  auto s = VnpService::start(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ((*s)->recovery_report().lines.size(), 1u);
+  EXPECT_NE((*s)->recovery_report().lines[0].find("rolled back"), std::string::npos);
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 4.0);
+  EXPECT_EQ((*s)->store().get_vnet("vv-crashed")->state, store::VNetState::kDeleted);
+}
+
+// A crash after the parts were confirmed at some PIPs but before the VNP
+// recorded it: the restart finishes the confirm at every part.
+TEST_F(VnpTest, RestartFinishesInterruptedConfirm) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
+  Config c;
+  c.name = "vnp1";
+  c.providers = downstream();
+  c.transit = full_mesh({"pa", "pb"});
+  c.store_url = vnp_env_.back()->url();
+  c.time_budget_s = 5;
+  std::string id;
+  {
+    auto s = VnpService::start(c);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    auto v = (*s)->create_vnet(alice_, parse(chain(2, 3)), {});
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    id = v->id;
+    auto parts = (*s)->store().read("p", [&](store::ProviderTx& tx) { return tx.parts(id); });
+    ASSERT_TRUE(parts.ok());
+    ASSERT_EQ(parts->size(), 2u);
+    // Only the first part got confirmed, then the VNP died.
+    for (auto& p : pips_) {
+      if (p->name == (*parts)[0].provider) {
+        ASSERT_TRUE(p->svc->confirm_request(Caller{"vnp", {}}, (*parts)[0].remote_vnet).ok());
+      }
+    }
+    auto w = (*s)->store().write("crash", [&](store::ProviderTx& tx) {
+      return tx.add_pending(id, "confirm", "confirming", "");
+    });
+    ASSERT_TRUE(w.ok());
+  }
+  auto s = VnpService::start(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ((*s)->recovery_report().lines.size(), 1u);
+  EXPECT_NE((*s)->recovery_report().lines[0].find("confirm finished"), std::string::npos)
+      << (*s)->recovery_report().lines[0];
+  auto st = (*s)->status(alice_, id);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");  // confirmed everywhere, then started (paper 5.7)
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
+}
+
+// A crash after a PIP granted its part but before the VNP recorded it: the
+// restart asks again with the same idempotency key and cancels what it gets.
+TEST_F(VnpTest, RestartCancelsUnrecordedGrant) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
+  Config c;
+  c.name = "vnp1";
+  c.providers = downstream();
+  c.transit = full_mesh({"pa", "pb"});
+  c.store_url = vnp_env_.back()->url();
+  c.time_budget_s = 5;
+  {
+    auto s = VnpService::start(c);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    const std::string part = chain(1, 2);
+    auto granted = pips_[0]->svc->create_vnet(Caller{"vnp", "vnp-vv-lost-pa"}, parse(part), {});
+    ASSERT_TRUE(granted.ok()) << granted.error().message;
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 2.0);
+    store::NewVNet nv;
+    nv.id = "vv-lost";
+    nv.customer = "alice";
+    nv.expires_at = (*s)->store().clock().now_ms() + 60000;
+    const std::string text = flerd::write_string(parse(part), flerd::Format::kYaml);
+    const std::string payload = "pa\n" + std::to_string(text.size()) + "\n" + text;
+    auto w = (*s)->store().write("crash", [&](store::ProviderTx& tx) -> Status {
+      auto v = tx.reserve(nv);
+      if (!v) return v.error();
+      auto p = tx.add_pending("vv-lost", "create", "negotiating", payload);
+      if (!p) return p.error();
+      return Status::Ok();
+    });
+    ASSERT_TRUE(w.ok()) << w.error().message;
+  }
+  auto s = VnpService::start(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ((*s)->recovery_report().lines.size(), 1u);
+  EXPECT_NE((*s)->recovery_report().lines[0].find("rolled back"), std::string::npos);
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 4.0);
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 4.0);
+}
+
+// Transit identifiers are exclusive: with one identifier on the only transit
+// link, a second crossing VNet is refused until the first is deleted. A PIP
+// that does not answer status makes the aggregate "failed", with the reason.
+TEST_F(VnpTest, TransitIdentifiersExclusiveAndStatusOfUnreachablePip) {
+  add_pip("pa", 1, 8);
+  add_pip("pb", 1, 8);
+  auto t = full_mesh({"pa", "pb"});
+  t[0].last_identifier = t[0].first_identifier;
+  auto vnp = make_vnp("vnp1", downstream(), t);
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  CreateOptions o;
+  o.confirm = true;
+  auto first = (*vnp)->create_vnet(alice_, parse(chain(2, 5, "first")), o);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(sites(*first).size(), 2u);
+  auto second = (*vnp)->create_vnet(alice_, parse(chain(2, 2, "second")), {});
+  // Either it fits inside one PIP (no identifier needed) or it is refused.
+  if (second.ok()) {
+    EXPECT_EQ(sites(*second).size(), 1u);
+    ASSERT_TRUE((*vnp)->cancel_request(alice_, second->id).ok());
+  }
+  auto third = (*vnp)->create_vnet(alice_, parse(chain(2, 3, "third")), {});
+  ASSERT_FALSE(third.ok());
+  EXPECT_NE(third.error().message.find("no free identifier"), std::string::npos)
+      << third.error().message;
+
+  pips_[1]->front->down = true;
+  auto st = (*vnp)->status(alice_, first->id);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "failed");
+  EXPECT_NE(st->detail.find("pb: connection refused"), std::string::npos) << st->detail;
+  pips_[1]->front->down = false;
+
+  ASSERT_TRUE((*vnp)->delete_vnet(alice_, first->id).ok());
+  auto fourth = (*vnp)->create_vnet(alice_, parse(chain(2, 5, "fourth")), {});
+  ASSERT_TRUE(fourth.ok()) << fourth.error().message;
+  EXPECT_EQ(sites(*fourth).size(), 2u);
+}
+
+// Recursion across a border: the upper VNP buys from a lower VNP (over pa
+// and pb) and from pc directly, so the lower VNP receives a partial VNet with
+// a stub and a transit link, which it passes on like any other element.
+TEST_F(VnpTest, VnpOverVnpAndPipWithTransit) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  std::vector<Downstream> lower_ds = {{"pa", pips_[0]->front, "vnp"},
+                                      {"pb", pips_[1]->front, "vnp"}};
+  auto lower = make_vnp("lower", lower_ds, full_mesh({"pa", "pb"}));
+  ASSERT_TRUE(lower.ok()) << lower.error().message;
+  std::shared_ptr<Provider> lp(std::move(*lower));
+  auto upper = make_vnp("upper", {{"lower", lp, "upper"}, {"pc", pips_[2]->front, "vnp"}},
+                        full_mesh({"lower", "pc"}));
+  ASSERT_TRUE(upper.ok()) << upper.error().message;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = (*upper)->create_vnet(alice_, parse(chain(3, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(sites(*v), (std::set<std::string>{"lower", "pc"}));
+  auto st = (*upper)->provision(alice_, v->id, Action::kStart, "");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
+  expect_hidden(dump(*st), "status");
+  ASSERT_TRUE((*upper)->delete_vnet(alice_, v->id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+}
+
+// No transit link between pa and pc: the link between their nodes passes
+// pb, which gets a pass-through part (two stubs, no demand), and each hop
+// its own identifier.
+TEST_F(VnpTest, MultiHopTransitThroughIntermediatePip) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 2);  // too small for a node: only transit passes
+  add_pip("pc", 1, 4);
+  std::vector<TransitLink> t(2);
+  t[0] = {"tab", "pa", "pb", 1000, 100, 109, "", ""};
+  t[1] = {"tbc", "pb", "pc", 1000, 200, 209, "", ""};
+  auto vnp = make_vnp("vnp1", downstream(), t);
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto v = (*vnp)->create_vnet(alice_, parse(chain(2, 3)), {});
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(sites(*v), (std::set<std::string>{"pa", "pc"}));
+  auto parts = (*vnp)->store().read("p", [&](store::ProviderTx& tx) { return tx.parts(v->id); });
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(parts->size(), 3u);
+  auto res =
+      (*vnp)->store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(v->id); });
+  ASSERT_TRUE(res.ok());
+  std::set<std::string> ids;
+  for (const auto& r : *res)
+    if (r.resource.find("/identifier/") != std::string::npos) ids.insert(r.resource);
+  EXPECT_EQ(ids,
+            (std::set<std::string>{"transit/tab/identifier/100", "transit/tbc/identifier/200"}));
+  ASSERT_TRUE((*vnp)->confirm_request(alice_, v->id).ok());
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 2.0);  // the pass-through demands no CPU
+  auto st = (*vnp)->provision(alice_, v->id, Action::kStart, "");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");
+  ASSERT_TRUE((*vnp)->delete_vnet(alice_, v->id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), p->name == "pb" ? 2.0 : 4.0) << p->name;
+}
+
+}  // namespace
+}  // namespace cloudnet::roles::vnp

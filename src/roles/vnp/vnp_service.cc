@@ -1,0 +1,1289 @@
+#include "roles/vnp/vnp_service.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "flerd/completion.h"
+#include "flerd/io.h"
+#include "flerd/validate.h"
+#include "flerd/vocabulary.h"
+#include "mapping/builder.h"
+#include "mapping/strategy.h"
+
+namespace cloudnet::roles::vnp {
+
+namespace {
+
+constexpr const char* kFormat = "flerd+yaml";
+
+std::string new_vnet_id() {
+  static std::mutex mu;
+  static std::mt19937_64 rng{
+      std::random_device{}() ^
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
+  std::lock_guard lock(mu);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "vv-%012llx",
+                static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
+  return buf;
+}
+
+store::Document to_store(const flerd::Document& doc) {
+  return {kFormat, flerd::write_string(doc, flerd::Format::kYaml)};
+}
+
+Result<flerd::Document> from_store(const store::Document& d, const std::string& what) {
+  flerd::ReadOptions o;
+  o.validate = false;
+  flerd::Loaded l = flerd::read_string(d.body, flerd::Format::kYaml, what, o);
+  if (!l.ok())
+    return Error::internal(what + ": stored document unreadable: " + l.diagnostics.format());
+  l.document.resolve();
+  return std::move(l.document);
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+const flerd::Topology* highest(const flerd::Document& doc, flerd::GraphType type) {
+  const flerd::Topology* best = nullptr;
+  for (const auto& t : doc.topologies)
+    if (t.graphLabel && t.graphLabel->graph_type == type &&
+        (!best || t.graphLabel->graph_nr > best->graphLabel->graph_nr))
+      best = &t;
+  return best;
+}
+
+std::string bw_resource(const std::string& transit) {
+  return "transit/" + transit + "/bandwidth";
+}
+std::string id_resource(const std::string& transit, int identifier) {
+  return "transit/" + transit + "/identifier/" + std::to_string(identifier);
+}
+
+// A stub's id in a partial VNet, derived from the crossing link's id (ids
+// stay the customer's; nothing of a PIP's substrate).
+std::string stub_id(const std::string& link) {
+  return link + "-peer";
+}
+bool is_stub(const std::string& id) {
+  return id.size() > 5 && id.ends_with("-peer");
+}
+
+// The idempotency key of the create that asks `provider` for its part of
+// VNet `vnet` (roles::Caller): the same on a retry after a restart.
+std::string part_key(const std::string& vnet, const std::string& provider) {
+  return "vnp-" + vnet + "-" + provider;
+}
+
+// A pending create's payload: per provider its partial VNet as sent
+// ("<provider>\n<length>\n<text>" repeated; length-prefixed, so any text).
+std::string encode_parts(const std::map<std::string, std::string>& parts) {
+  std::string out;
+  for (const auto& [p, text] : parts) out += p + "\n" + std::to_string(text.size()) + "\n" + text;
+  return out;
+}
+std::map<std::string, std::string> decode_parts(const std::string& payload) {
+  std::map<std::string, std::string> out;
+  std::size_t at = 0;
+  while (at < payload.size()) {
+    const std::size_t nl1 = payload.find('\n', at);
+    if (nl1 == std::string::npos) break;
+    const std::size_t nl2 = payload.find('\n', nl1 + 1);
+    if (nl2 == std::string::npos) break;
+    std::size_t len = 0;
+    const char* first = payload.data() + nl1 + 1;
+    const char* last = payload.data() + nl2;
+    auto [ptr, ec] = std::from_chars(first, last, len);
+    if (ec != std::errc() || ptr != last) break;  // not ours: only recorded parts are cancelled
+    if (nl2 + 1 + len > payload.size()) break;
+    out[payload.substr(at, nl1 - at)] = payload.substr(nl2 + 1, len);
+    at = nl2 + 1 + len;
+  }
+  return out;
+}
+
+// FNV-1a: a request's fingerprint for idempotency keys, stable across
+// restarts (as the PIP's).
+std::string fingerprint(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Runs calls[i]() on their own threads (or in order when !parallel) and
+// waits at most `timeout_s` for each (paper 5.5: sending partial graphs to all
+// involved PIPs in parallel). A call still running at its deadline is
+// abandoned with kUnavailable; when it finishes later, `late` runs on its
+// thread with the result (e.g. cancels a part granted too late), so the
+// threads own everything they touch and may outlive the caller.
+template <class T>
+std::vector<Result<T>> fan_out(std::vector<std::function<Result<T>()>> calls, bool parallel,
+                               double timeout_s,
+                               std::function<void(std::size_t, const Result<T>&)> late = {}) {
+  std::vector<Result<T>> out;
+  out.reserve(calls.size());
+  if (!parallel) {
+    for (auto& c : calls) out.push_back(c());
+    return out;
+  }
+  struct Slot {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    bool abandoned = false;
+    std::optional<Result<T>> r;
+  };
+  std::vector<std::shared_ptr<Slot>> slots;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    auto slot = std::make_shared<Slot>();
+    slots.push_back(slot);
+    std::thread([slot, call = std::move(calls[i]), late, i] {
+      Result<T> r = call();
+      bool abandoned = false;
+      {
+        std::lock_guard lock(slot->m);
+        abandoned = slot->abandoned;
+        if (!abandoned) {
+          slot->r.emplace(std::move(r));
+          slot->done = true;
+        }
+      }
+      if (abandoned) {
+        if (late) late(i, r);
+      } else {
+        slot->cv.notify_all();
+      }
+    }).detach();
+  }
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::llround(std::max(0.001, timeout_s) * 1000));
+  for (auto& slot : slots) {
+    std::unique_lock lock(slot->m);
+    if (!slot->cv.wait_until(lock, deadline, [&] { return slot->done; })) {
+      slot->abandoned = true;
+      out.push_back(Error::unavailable("no answer within " + std::to_string(timeout_s) + " s"));
+    } else {
+      out.push_back(std::move(*slot->r));
+    }
+  }
+  return out;
+}
+
+// The worse of two element/VNet states for aggregation (a VNet is only as
+// far along as its least advanced part; failed dominates).
+int rank(const std::string& s) {
+  static const std::vector<std::string> order = {"failed",    "deleting",     "tentative",
+                                                 "confirmed", "provisioning", "suspended",
+                                                 "stopped",   "running",      "deleted"};
+  auto it = std::find(order.begin(), order.end(), s);
+  return it == order.end() ? 0 : static_cast<int>(it - order.begin());
+}
+std::string worse(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return rank(a) <= rank(b) ? a : b;
+}
+
+// One crossing link of a split.
+// One crossing link of a split: the providers it passes, first and last
+// hosting its endpoints (paper 5.4: a link may traverse intermediate
+// providers), and per hop the transit link and identifier.
+struct Crossing {
+  std::string link;                  // OL0 id
+  std::vector<std::string> path;     // providers, endpoint to endpoint
+  std::vector<std::string> transit;  // per hop (path.size() - 1)
+  std::vector<int> identifier;       // per hop
+  double bandwidth = 0;
+};
+
+struct Split {
+  std::map<std::string, std::string> node_site;  // OL node id -> provider
+  std::map<std::string, std::vector<std::string>> link_sites;
+  std::vector<Crossing> crossings;
+  std::set<std::string> providers;
+};
+
+// The VNP's mapping layer (thesis 4.4: the ML of this role) as it keeps it:
+// where each node went and which transit link and identifier each crossing
+// link got, one line each ("node <id> <provider>", "link <id> <providers>",
+// "transit <link> <transit link> <identifier> <bandwidth>"). What modify will
+// start from; never shown to the customer.
+constexpr const char* kSplitFormat = "vnp-split";
+std::string split_text(const Split& sp) {
+  std::ostringstream out;
+  for (const auto& [n, p] : sp.node_site) out << "node " << n << ' ' << p << '\n';
+  for (const auto& [l, ps] : sp.link_sites) out << "link " << l << ' ' << join(ps, ",") << '\n';
+  for (const auto& c : sp.crossings)
+    for (std::size_t h = 0; h < c.transit.size(); ++h)
+      out << "transit " << c.link << ' ' << c.transit[h] << ' ' << c.identifier[h] << ' '
+          << c.bandwidth << '\n';
+
+  return out.str();
+}
+
+// Partial graph generation (paper 5.4; representation in vnp_service.h).
+flerd::Document partial_for(const flerd::Document& request, const flerd::Topology& ol,
+                            const std::string& provider, const Split& split) {
+  flerd::Document out;
+  out.namespaces = request.namespaces;
+  out.root_attributes = request.root_attributes;
+  out.consoleInterfaces = request.consoleInterfaces;
+  flerd::Topology t;
+  t.graphLabel = ol.graphLabel;
+  std::map<std::string, std::string> owner;  // interface id -> element id
+  for (const auto& e : ol.networkElements)
+    for (const auto& ni : e.networkInterfaces) owner[ni.id] = e.id;
+  std::map<std::string, const Crossing*> crossing;
+  for (const auto& c : split.crossings) crossing[c.link] = &c;
+  std::set<std::string> resources;
+  for (const auto& e : ol.networkElements) {
+    if (e.is_node()) {
+      auto it = split.node_site.find(e.id);
+      if (it == split.node_site.end() || it->second != provider) continue;
+      t.networkElements.push_back(e);
+      for (const auto& r : e.resource) resources.insert(r.id);
+      continue;
+    }
+    auto ls = split.link_sites.find(e.id);
+    if (ls == split.link_sites.end() ||
+        std::find(ls->second.begin(), ls->second.end(), provider) == ls->second.end())
+      continue;
+    flerd::NetworkElement link = e;
+    if (auto c = crossing.find(e.id); c != crossing.end()) {
+      const Crossing& cr = *c->second;
+      const auto at = static_cast<std::size_t>(std::find(cr.path.begin(), cr.path.end(), provider) -
+                                               cr.path.begin());
+      link.ne_type = flerd::vocab::kLinkTransit;
+      // The hops this provider terminates: towards the previous and the next
+      // provider on the path.
+      std::vector<std::string> hops;
+      if (at > 0) hops.push_back(cr.transit[at - 1] + ":" + std::to_string(cr.identifier[at - 1]));
+      if (at + 1 < cr.path.size())
+        hops.push_back(cr.transit[at] + ":" + std::to_string(cr.identifier[at]));
+      link.alias = "transit:" + join(hops, ",");
+      int stubs = 0;
+      for (auto& ni : link.networkInterfaces) {
+        if (!ni.connectedInterface) continue;
+        auto o = owner.find(ni.connectedInterface->id);
+        if (o == owner.end()) continue;
+        auto site = split.node_site.find(o->second);
+        if (site == split.node_site.end() || site->second == provider) continue;
+        // The far end: a stub node naming the neighbour on the path towards
+        // that endpoint.
+        const bool towards_first = site->second == cr.path.front();
+        const std::string peer = towards_first
+                                     ? (at > 0 ? cr.path[at - 1] : site->second)
+                                     : (at + 1 < cr.path.size() ? cr.path[at + 1] : site->second);
+        flerd::NetworkElement stub;
+        stub.id = stub_id(e.id) + (stubs++ ? "2" : "");
+        stub.identifier = "peer";
+        stub.alias = peer;
+        stub.ne_type = flerd::vocab::kNodePip;
+        stub.graphLabel = e.graphLabel;
+        flerd::NetworkInterface sni;
+        sni.id = stub.id + "if";
+        sni.identifier = "transit";
+        sni.ni_type = flerd::vocab::kInterfaceGeneric;
+        flerd::Ref<flerd::NetworkInterface> back;
+        back.id = ni.id;
+        sni.connectedInterface = back;
+        stub.networkInterfaces.push_back(sni);
+        flerd::Ref<flerd::NetworkInterface> to_stub;
+        to_stub.id = sni.id;
+        ni.connectedInterface = to_stub;
+        t.networkElements.push_back(stub);
+      }
+    }
+    for (const auto& r : link.resource) resources.insert(r.id);
+    t.networkElements.push_back(std::move(link));
+  }
+  for (const auto& r : ol.resources)
+    if (resources.count(r.id)) t.resources.push_back(r);
+  out.topologies.push_back(std::move(t));
+  out.resolve();
+  return out;
+}
+
+}  // namespace
+
+// --- start / recovery ---------------------------------------------------------
+
+VnpService::VnpService(Config config) : config_(std::move(config)) {}
+VnpService::~VnpService() {
+  if (relay_) relay_->stop();
+}
+
+Result<std::unique_ptr<VnpService>> VnpService::start(Config config) {
+  std::unique_ptr<VnpService> s(new VnpService(std::move(config)));
+  if (Status st = s->open(); !st) return st.error();
+  if (Status st = s->recover(); !st) return st.error();
+  return s;
+}
+
+Status VnpService::open() {
+  clock_ = config_.clock ? config_.clock : &store::system_clock();
+  std::set<std::string> names;
+  for (const auto& d : config_.providers) {
+    if (d.name.empty() || !d.provider)
+      return Error::invalid("vnp '" + config_.name + "': a provider needs a name and a client");
+    if (!names.insert(d.name).second)
+      return Error::invalid("vnp '" + config_.name + "': provider '" + d.name + "' twice");
+  }
+  // The VNP's own substrate: transit bandwidth and one capacity-1 resource
+  // per identifier, so reservations keep identifiers unique (paper 5.4).
+  std::map<std::string, double> capacities;
+  std::ostringstream text;
+  for (const auto& t : config_.transit) {
+    if (!names.count(t.a) || !names.count(t.b) || t.a == t.b)
+      return Error::invalid("transit link '" + t.id +
+                            "' must join two different configured providers");
+    if (t.last_identifier < t.first_identifier || t.capacity < 0)
+      return Error::invalid("transit link '" + t.id +
+                            "': empty identifier range or negative capacity");
+    capacities[bw_resource(t.id)] = t.capacity;
+    for (int i = t.first_identifier; i <= t.last_identifier; ++i)
+      capacities[id_resource(t.id, i)] = 1;
+    text << t.id << ' ' << t.a << ' ' << t.b << ' ' << t.capacity << ' ' << t.first_identifier
+         << '-' << t.last_identifier << '\n';
+  }
+  store::ProviderStore::Options o;
+  o.clock = clock_;
+  auto st = store::ProviderStore::open(config_.store_url, o);
+  if (!st) return Error{st.error().code, "open the store: " + st.error().message};
+  store_ = std::move(*st);
+  auto ps = store_->put_substrate({"vnp-transit", text.str()}, capacities);
+  if (!ps) return ps.error();
+  if (auto e = store_->expire_due(); !e) return e.error();
+  if (config_.console) {
+    console::Relay::Options ro;
+    ro.name = "vnp " + config_.name;
+    ro.bind_host = config_.console_bind;
+    ro.port = static_cast<std::uint16_t>(config_.console_port);
+    ro.advertise_host = config_.console_advertise;
+    auto r = console::Relay::start(ro);
+    if (!r) return r.error();
+    relay_.emplace(std::move(*r));
+  }
+  return Status::Ok();
+}
+
+std::shared_ptr<std::recursive_mutex> VnpService::lock_vnet(const std::string& vnet) {
+  std::lock_guard lock(locks_mu_);
+  auto& m = vnet_locks_[vnet];
+  if (!m) m = std::make_shared<std::recursive_mutex>();
+  return m;
+}
+
+const Downstream* VnpService::find(const std::string& provider) const {
+  for (const auto& d : config_.providers)
+    if (d.name == provider) return &d;
+  return nullptr;
+}
+
+std::string VnpService::release_parts(const std::vector<store::Part>& parts, bool cancel) {
+  std::vector<std::function<Result<VNetInfo>()>> calls;
+  for (const auto& p : parts) {
+    const Downstream* d = find(p.provider);
+    if (!d) {  // keeps rs[i] <-> parts[i]
+      calls.push_back(
+          [] { return Result<VNetInfo>(Error::unavailable("provider not configured")); });
+      continue;
+    }
+    auto prov = d->provider;
+    Caller c{d->account, std::nullopt};
+    std::string remote = p.remote_vnet;
+    calls.push_back([prov, c, remote, cancel]() -> Result<VNetInfo> {
+      if (cancel) {
+        auto r = prov->cancel_request(c, remote);
+        // Confirmed meanwhile (or further along): delete it instead.
+        if (r || r.error().code != Error::Code::kConflict) return r;
+      }
+      return prov->delete_vnet(c, remote);
+    });
+  }
+  auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+  std::vector<std::string> errs;
+  for (std::size_t i = 0; i < rs.size(); ++i)
+    if (!rs[i] && rs[i].error().code != Error::Code::kNotFound)
+      errs.push_back(parts[i].provider + ": " + rs[i].error().message);
+  return join(errs, "; ");
+}
+
+std::string VnpService::start_parts(const std::vector<store::Part>& parts) {
+  std::vector<std::function<Result<VNetInfo>()>> calls;
+  for (const auto& p : parts) {
+    const Downstream* d = find(p.provider);
+    if (!d) {  // keeps rs[i] <-> parts[i]
+      calls.push_back(
+          [] { return Result<VNetInfo>(Error::unavailable("provider not configured")); });
+      continue;
+    }
+    auto prov = d->provider;
+    Caller c{d->account, std::nullopt};
+    std::string remote = p.remote_vnet;
+    calls.push_back([prov, c, remote] { return prov->provision(c, remote, Action::kStart, ""); });
+  }
+  auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+  std::vector<std::string> errs;
+  for (std::size_t i = 0; i < rs.size(); ++i)
+    if (!rs[i]) errs.push_back(parts[i].provider + ": " + rs[i].error().message);
+  return join(errs, "; ");
+}
+
+// Restart (issue: "a transaction interrupted between tentative creates and
+// confirms is finished or rolled back at restart, never left half").
+Status VnpService::recover() {
+  auto pending = store_->read("pending", [](store::ProviderTx& tx) { return tx.pending(); });
+  if (!pending) return pending.error();
+  for (const auto& p : *pending) {
+    auto parts = store_->read("parts", [&](store::ProviderTx& tx) { return tx.parts(p.vnet); });
+    if (!parts) return parts.error();
+    auto rec = store_->get_vnet(p.vnet);
+    bool finished = false;
+    if (p.operation == "confirm") {
+      std::vector<std::function<Result<VNetInfo>()>> calls;
+      for (const auto& part : *parts) {
+        const Downstream* d = find(part.provider);
+        if (!d) {
+          calls.push_back([] { return Result<VNetInfo>(Error::not_found("provider gone")); });
+          continue;
+        }
+        auto prov = d->provider;
+        Caller c{d->account, std::nullopt};
+        std::string remote = part.remote_vnet;
+        calls.push_back([prov, c, remote] { return prov->confirm_request(c, remote); });
+      }
+      auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+      finished = std::all_of(rs.begin(), rs.end(), [](const auto& r) { return r.ok(); });
+      if (finished && rec) {
+        auto c = store_->confirm(p.vnet);
+        finished = c.ok();
+      }
+    }
+    if (finished) {
+      std::string errs = config_.start_on_confirm ? start_parts(*parts) : "";
+      recovery_.lines.push_back("vnet " + p.vnet + ": confirm finished" +
+                                (errs.empty() ? "" : " (starting nodes: " + errs + ")"));
+    } else {
+      std::vector<store::Part> release = *parts;
+      if (p.operation == "create") {
+        // Parts granted but not recorded before the crash: the same create
+        // with the same key returns the granted VNet (or makes one now);
+        // either way it is cancelled below with the rest.
+        auto sent = decode_parts(p.payload);
+        double ttl = 0;
+        if (auto t = sent.find("#ttl"); t != sent.end())
+          ttl = std::strtod(t->second.c_str(), nullptr);
+        for (const auto& [provider, text] : sent) {
+          const Downstream* d = find(provider);
+          if (!d || std::any_of(release.begin(), release.end(),
+                                [&](const store::Part& x) { return x.provider == provider; }))
+            continue;
+          flerd::Loaded doc = flerd::read_string(text, flerd::Format::kYaml, "pending part");
+          if (!doc.ok()) continue;
+          CreateOptions co;
+          co.ttl_s = ttl;
+          auto again = d->provider->create_vnet(Caller{d->account, part_key(p.vnet, provider)},
+                                                doc.document, co);
+          if (again) release.push_back({p.vnet, provider, again->id, "tentative", 0});
+        }
+      }
+      std::string errs = release_parts(release, true);
+      if (rec && rec->state != store::VNetState::kDeleted)
+        (void)store_->transition(p.vnet, store::VNetState::kDeleted, "rolled back at restart");
+      recovery_.lines.push_back("vnet " + p.vnet + ": " + p.operation + " rolled back" +
+                                (errs.empty() ? "" : " (" + errs + ")"));
+    }
+    auto rm = store_->write("remove pending",
+                            [&](store::ProviderTx& tx) { return tx.remove_pending(p.id); });
+    if (!rm) return rm.error();
+  }
+  return Status::Ok();
+}
+
+// --- ownership and views -----------------------------------------------------
+
+Result<store::VNetRecord> VnpService::owned(const Caller& caller, const std::string& vnet) {
+  auto rec = store_->get_vnet(vnet);
+  if (!rec || rec->customer != caller.customer) return Error::not_found("no vnet '" + vnet + "'");
+  return rec;
+}
+
+Result<VNetInfo> VnpService::info(const store::VNetRecord& rec) {
+  VNetInfo out;
+  out.id = rec.id;
+  out.customer = rec.customer;
+  out.state = store::to_string(rec.state);
+  out.created_at_ms = rec.created_at;
+  out.expires_at_ms = rec.expires_at;
+  auto data =
+      store_->read("vnet view",
+                   [&](store::ProviderTx& tx)
+                       -> Result<std::pair<std::vector<store::Element>, std::vector<store::Part>>> {
+                     auto els = tx.elements(rec.id);
+                     if (!els) return els.error();
+                     auto parts = tx.parts(rec.id);
+                     if (!parts) return parts.error();
+                     return std::make_pair(std::move(*els), std::move(*parts));
+                   });
+  if (!data) return data.error();
+  auto& [elements, parts] = *data;
+  std::map<std::string, ElementStatus> view;
+  for (const auto& e : elements) view[e.id] = {e.id, store::to_string(e.kind), e.state, e.host};
+  // Live states from the parts once the VNet is past tentative (status
+  // fan-out, paper 4.2.3); only states are taken from a provider's answer.
+  const bool live = rec.state != store::VNetState::kTentative &&
+                    rec.state != store::VNetState::kDeleted && !parts.empty();
+  if (live) {
+    std::vector<std::function<Result<VNetInfo>()>> calls;
+    for (const auto& p : parts) {
+      const Downstream* d = find(p.provider);
+      if (!d) {
+        calls.push_back(
+            [] { return Result<VNetInfo>(Error::not_found("provider not configured")); });
+        continue;
+      }
+      auto prov = d->provider;
+      Caller c{d->account, std::nullopt};
+      std::string remote = p.remote_vnet;
+      calls.push_back([prov, c, remote] { return prov->status(c, remote); });
+    }
+    auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+    std::string agg;
+    std::vector<std::string> problems;
+    for (auto& e : view) e.second.state.clear();
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+      if (!rs[i]) {
+        problems.push_back(parts[i].provider + ": " + rs[i].error().message);
+        agg = worse(agg, "failed");
+        continue;
+      }
+      agg = worse(agg, rs[i]->state);
+      for (const auto& el : rs[i]->elements) {
+        auto it = view.find(el.id);
+        if (it == view.end()) continue;  // stubs and anything the customer did not ask for
+        it->second.state = worse(it->second.state, el.state);
+      }
+    }
+    for (auto& e : view)
+      if (e.second.state.empty()) e.second.state = "failed";
+    out.state = agg;
+    out.detail = join(problems, "; ");
+  }
+  for (auto& [id, e] : view) out.elements.push_back(std::move(e));
+  return out;
+}
+
+VnpService::NegotiationStats VnpService::last_negotiation() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+// --- create ----------------------------------------------------------------------
+
+Result<VNetInfo> VnpService::create_vnet(const Caller& caller, const flerd::Document& request,
+                                         const CreateOptions& options) {
+  std::lock_guard lock(mu_);
+  stats_ = {};
+  // A retry with the customer's idempotency key: the first answer (the key
+  // is stored with the parts, in the transaction that ends the negotiation).
+  std::optional<store::IdempotencyKey> key;
+  if (caller.idempotency_key) {
+    std::ostringstream fp;
+    fp << "create\n"
+       << options.ttl_s << "\n"
+       << options.confirm << "\n"
+       << flerd::write_string(request, flerd::Format::kYaml);
+    key = store::IdempotencyKey{caller.customer, *caller.idempotency_key, fingerprint(fp.str())};
+    auto found = store_->read("look up idempotency key",
+                              [&](store::ProviderTx& tx) { return tx.find_response(*key); });
+    if (!found) return found.error();
+    if (*found) {
+      auto rec = store_->get_vnet(**found);
+      if (!rec) return rec.error();
+      if (rec->state == store::VNetState::kDeleted)
+        return Error::conflict("the request with idempotency key '" + *caller.idempotency_key +
+                               "' created vnet '" + rec->id +
+                               "', which is deleted now; use a new key");
+      if (options.confirm && rec->state == store::VNetState::kTentative)
+        return confirm_request(caller, rec->id);
+      return info(*rec);
+    }
+  }
+  flerd::Document req = request;
+  flerd::Diagnostics diags = req.resolve();
+  if (!diags.has_errors()) diags.append(flerd::validate(req));
+  if (diags.has_errors()) return Error::invalid("invalid request: " + diags.format());
+  if (!highest(req, flerd::GraphType::OL))
+    return Error::invalid("invalid request: the document has no OL topology");
+  const double ttl =
+      std::min(options.ttl_s > 0 ? options.ttl_s : config_.default_ttl_s, config_.max_ttl_s);
+
+  std::set<std::string> excluded;
+  std::vector<std::string> refusals;
+  for (int attempt = 1; attempt <= std::max(1, config_.split_attempts); ++attempt) {
+    stats_.splits = attempt;
+    // 1. Substrate synchronisation (paper 5.2).
+    std::vector<const Downstream*> active;
+    std::vector<std::function<Result<Metrics>()>> calls;
+    for (const auto& d : config_.providers) {
+      if (excluded.count(d.name)) continue;
+      active.push_back(&d);
+      auto prov = d.provider;
+      Caller c{d.account, std::nullopt};
+      calls.push_back([prov, c] { return prov->get_metrics(c); });
+    }
+    if (active.empty()) break;
+    auto metrics = fan_out<Metrics>(std::move(calls), config_.parallel, config_.call_timeout_s);
+    auto free = store_->free_capacity();
+    if (!free) return free.error();
+
+    // The VNP's substrate graph: one /node/host/pip per provider (aggregated
+    // available resources), /link/transit between them.
+    std::ostringstream y;
+    y << "namespaces: {v: /cloudnet/vnp}\nTopology:\n"
+      << "  - GraphLabel: {id: v:ul0, role_identifier: VNP, graph_type: UL, graph_nr: 0, "
+         "net_identifier: substrate}\n    NetworkElement:\n";
+    std::ostringstream res;
+    std::map<std::string, std::string> element_provider;  // UL element id -> provider / transit
+    std::set<std::string> up;
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      if (metrics[i]) {
+        up.insert(active[i]->name);
+      } else {
+        refusals.push_back(active[i]->name + ": metrics: " + metrics[i].error().message);
+        excluded.insert(active[i]->name);
+      }
+    }
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      if (!metrics[i]) continue;
+      const std::string& n = active[i]->name;
+      const std::string id = "v:p" + std::to_string(i);
+      element_provider[id] = n;
+      y << "      - id: " << id << "\n        identifier: p" << i
+        << "\n        ne_type: " << flerd::vocab::kNodePip << "\n        graphLabel: v:ul0\n";
+      std::vector<std::string> rids;
+      int k = 0;
+      for (const auto& [attr, a] : metrics[i]->resources) {
+        std::string rid = id + "r" + std::to_string(k++);
+        rids.push_back(rid);
+        res << "      - {id: " << rid << ", attribute: \"" << attr << "\", value: " << a.available
+            << ", request_flag: false}\n";
+      }
+      y << "        resource: [" << join(rids, ", ") << "]\n";
+      std::vector<std::string> feats;
+      for (const auto& [attr, values] : metrics[i]->features)
+        for (const auto& v : split(values, ','))
+          feats.push_back("{attribute: \"" + attr + "\", value: \"" + v +
+                          "\", priority: 0, request_flag: false}");
+      if (!feats.empty()) y << "        features: [" << join(feats, ", ") << "]\n";
+      std::vector<std::string> nis;
+      for (std::size_t t = 0; t < config_.transit.size(); ++t) {
+        const auto& tl = config_.transit[t];
+        if ((tl.a != n && tl.b != n) || !up.count(tl.a) || !up.count(tl.b)) continue;
+        nis.push_back("{id: " + id + "t" + std::to_string(t) + ", identifier: t" +
+                      std::to_string(t) + ", ni_type: /interface/generic, connectedInterface: v:t" +
+                      std::to_string(t) + (tl.a == n ? "a" : "b") + "}");
+      }
+      // One unconnected interface always: the mapping needs interfaces even
+      // when every virtual link stays inside one provider.
+      nis.push_back("{id: " + id + "x, identifier: x, ni_type: /interface/generic}");
+      y << "        networkInterfaces: [" << join(nis, ", ") << "]\n";
+    }
+    std::map<std::string, std::size_t> provider_index;
+    for (std::size_t i = 0; i < active.size(); ++i) provider_index[active[i]->name] = i;
+    for (std::size_t t = 0; t < config_.transit.size(); ++t) {
+      const auto& tl = config_.transit[t];
+      if (!up.count(tl.a) || !up.count(tl.b)) continue;
+      const std::string id = "v:t" + std::to_string(t);
+      element_provider[id] = "transit:" + tl.id;
+      auto f = free->find(bw_resource(tl.id));
+      const double bw = f == free->end() ? 0.0 : std::max(0.0, f->second);
+      const std::string pa = "v:p" + std::to_string(provider_index[tl.a]);
+      const std::string pb = "v:p" + std::to_string(provider_index[tl.b]);
+      y << "      - {id: " << id << ", identifier: t" << t
+        << ", ne_type: " << flerd::vocab::kLinkTransit << ", graphLabel: v:ul0, resource: [" << id
+        << "bw],\n         networkInterfaces: [{id: " << id
+        << "a, identifier: a, ni_type: /interface/generic, connectedInterface: " << pa << "t" << t
+        << "}, {id: " << id << "b, identifier: b, ni_type: /interface/generic, "
+        << "connectedInterface: " << pb << "t" << t << "}]}\n";
+      res << "      - {id: " << id << "bw, attribute: " << flerd::vocab::kBandwidth
+          << ", value: " << bw << ", request_flag: false}\n";
+    }
+    if (up.empty()) break;
+    y << "    Resource:\n" << res.str();
+    flerd::Loaded sub = flerd::read_string(y.str(), flerd::Format::kYaml, "vnp substrate");
+    if (!sub.ok())
+      return Error::internal("the VNP substrate graph is malformed: " + sub.diagnostics.format());
+    sub.document.resolve();
+
+    // 2. Completion OL0 -> OL1 (paper 5.3): a VNP passes vague values on.
+    auto comp = flerd::complete_request(req, flerd::CompletionPolicy::vnp(), &sub.document);
+    if (!comp) return Error{comp.error().code, "complete the request: " + comp.error().message};
+    comp->document.resolve();
+    const flerd::Topology* ol1 = highest(comp->document, flerd::GraphType::OL);
+    const flerd::Topology* ol0 = highest(req, flerd::GraphType::OL);
+
+    // 3. VNP-level mapping onto providers and transit links (paper 5.3).
+    mapping::BuildInput in;
+    in.substrate = &sub.document;
+    in.request = &comp->document;
+    auto problem = mapping::build_problem(in);
+    if (!problem)
+      return Error{problem.error().code,
+                   "build the VNP mapping problem: " + problem.error().message};
+    mapping::StrategyRequest sreq;
+    sreq.name = config_.strategy;
+    sreq.settings.time_limit_s = config_.time_budget_s;
+    sreq.settings.solver = config_.solver;
+    auto result = mapping::map_with_strategy(*problem, sreq);
+    if (!result) return Error{result.error().code, "map the request: " + result.error().message};
+    if (!result->has_solution()) {
+      std::string why = result->explanation.empty()
+                            ? std::string(mapping::to_string(result->status))
+                            : join(result->explanation, "; ");
+      refusals.push_back("vnp '" + config_.name + "': " + why);
+      break;
+    }
+
+    // 4. Partial graph generation (paper 5.4), in the customer's own ids: an
+    // OL1 element refers to the OL0 element it refines (hostedNetworkElement,
+    // flerd/completion.h), and the partials are cut from the OL0 as received
+    // (the VNP's completion passes every vague value on to the PIPs).
+    std::map<std::string, std::string> to0;
+    for (const auto& e : ol1->networkElements)
+      to0[e.id] = e.hostedNetworkElement.size() == 1 ? e.hostedNetworkElement.front().id : e.id;
+    auto orig = [&](const std::string& id) {
+      auto it = to0.find(id);
+      return it == to0.end() ? id : it->second;
+    };
+    Split sp;
+    for (std::size_t v = 0; v < problem->nodes.size(); ++v) {
+      const std::string& host = problem->substrate[result->solution.node_host[v]].id;
+      sp.node_site[orig(problem->nodes[v].id)] = element_provider[host];
+      sp.providers.insert(element_provider[host]);
+    }
+    std::map<std::string, int> chosen;  // identifiers taken in this split, per transit
+    std::vector<store::Reservation> reservations;
+    std::string split_error;
+    for (std::size_t l = 0; l < problem->links.size() && split_error.empty(); ++l) {
+      const auto& link = problem->links[l];
+      std::vector<std::string> sites;
+      for (int ep : link.endpoints) {
+        const std::string& s = sp.node_site[orig(problem->nodes[ep].id)];
+        if (std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
+      }
+      sp.link_sites[orig(link.id)] = sites;
+      if (sites.size() <= 1) continue;
+      if (sites.size() > 2) {
+        split_error = "link '" + orig(link.id) + "' would span more than two providers";
+        break;
+      }
+      // The providers the link passes: the fewest transit hops between its
+      // two sites over providers that answered (breadth-first; the VNP-level
+      // mapping checked the transit bandwidth along the way it routed,
+      // which for a full mesh is the direct link).
+      std::map<std::string, std::string> prev;
+      std::vector<std::string> queue = {sites[0]};
+      prev[sites[0]] = "";
+      for (std::size_t qi = 0; qi < queue.size() && !prev.count(sites[1]); ++qi)
+        for (const auto& t : config_.transit) {
+          std::string next = t.a == queue[qi] ? t.b : t.b == queue[qi] ? t.a : "";
+          if (next.empty() || !up.count(next) || prev.count(next)) continue;
+          prev[next] = queue[qi];
+          queue.push_back(next);
+        }
+      if (!prev.count(sites[1])) {
+        split_error = "no transit path joins '" + sites[0] + "' and '" + sites[1] + "'";
+        break;
+      }
+      Crossing c;
+      c.link = orig(link.id);
+      c.bandwidth = link.bandwidth ? link.bandwidth->amount : 0.0;
+      for (std::string at = sites[1]; !at.empty(); at = prev[at]) c.path.insert(c.path.begin(), at);
+      for (std::size_t h = 0; h + 1 < c.path.size() && split_error.empty(); ++h) {
+        const TransitLink* tl = nullptr;
+        for (const auto& t : config_.transit) {
+          const bool joins = (t.a == c.path[h] && t.b == c.path[h + 1]) ||
+                             (t.b == c.path[h] && t.a == c.path[h + 1]);
+          if (!joins) continue;
+          auto fb = free->find(bw_resource(t.id));
+          if (!tl || (fb != free->end() && fb->second >= c.bandwidth)) tl = &t;
+        }
+        int tag = tl->first_identifier;
+        for (; tag <= tl->last_identifier; ++tag) {
+          auto fr = free->find(id_resource(tl->id, tag));
+          if (fr != free->end() && fr->second >= 1 - 1e-9 &&
+              !chosen.count(tl->id + "/" + std::to_string(tag)))
+            break;
+        }
+        if (tag > tl->last_identifier) {
+          split_error = "transit link '" + tl->id + "' has no free identifier";
+          break;
+        }
+        chosen[tl->id + "/" + std::to_string(tag)] = 1;
+        c.transit.push_back(tl->id);
+        c.identifier.push_back(tag);
+        reservations.push_back({id_resource(tl->id, tag), 1});
+        if (c.bandwidth > 0) reservations.push_back({bw_resource(tl->id), c.bandwidth});
+      }
+      if (!split_error.empty()) break;
+      sp.link_sites[orig(link.id)] = c.path;
+      for (const auto& p : c.path) sp.providers.insert(p);
+      sp.crossings.push_back(std::move(c));
+    }
+    if (!split_error.empty()) return Error::infeasible("cannot split the request: " + split_error);
+
+    // Record before negotiating: the VNet (tentative, transit reservations)
+    // and the pending transaction, so a crash mid-negotiation is rolled back.
+    const std::string id = new_vnet_id();
+    store::NewVNet nv;
+    nv.id = id;
+    nv.customer = caller.customer;
+    nv.expires_at = clock_->now_ms() + std::max<std::int64_t>(1, std::llround(ttl * 1000));
+    nv.reservations = reservations;
+    for (const auto& [node, site] : sp.node_site)
+      nv.elements.push_back({node, store::ElementKind::kNode, "tentative", site});
+    for (const auto& [link, sites] : sp.link_sites)
+      nv.elements.push_back({link, store::ElementKind::kLink, "tentative", join(sites, ",")});
+    nv.documents = {{store::Layer::kOL0, to_store(req)},
+                    {store::Layer::kOL1, to_store(comp->document)},
+                    {store::Layer::kML, {kSplitFormat, split_text(sp)}}};
+    // The partial VNets go into the pending record with the idempotency key
+    // each create carries, so a restart can ask a provider again with the
+    // same key and learn (and cancel) a part granted before the crash.
+    std::map<std::string, flerd::Document> partials;
+    for (const auto& p : sp.providers) partials[p] = partial_for(req, *ol0, p, sp);
+    std::map<std::string, std::string> partial_text;
+    for (const auto& [p, doc] : partials)
+      partial_text[p] = flerd::write_string(doc, flerd::Format::kYaml);
+    // The ttl is part of a create's fingerprint at the provider: keep it.
+    char ttl_text[32];
+    std::snprintf(ttl_text, sizeof ttl_text, "%.17g", ttl);
+    partial_text["#ttl"] = ttl_text;
+    // Send exactly what a restart would send again (same fingerprint).
+    for (auto& [p, doc] : partials) {
+      flerd::Loaded again =
+          flerd::read_string(partial_text[p], flerd::Format::kYaml, "partial vnet");
+      if (!again.ok())
+        return Error::internal("partial vnet for '" + p +
+                               "' does not read back: " + again.diagnostics.format());
+      doc = std::move(again.document);
+    }
+    auto pend = store_->write(
+        "create vnet '" + id + "'", [&](store::ProviderTx& tx) -> Result<std::int64_t> {
+          auto v = tx.reserve(nv);
+          if (!v) return v.error();
+          return tx.add_pending(id, "create", "negotiating", encode_parts(partial_text));
+        });
+    if (!pend) return Error{pend.error().code, "reserve transit: " + pend.error().message};
+
+    // 5. Negotiation with every involved provider in parallel (paper 5.5
+    // sends them one after the other; serial mode keeps that for comparison).
+    std::vector<const Downstream*> involved;
+    std::vector<std::function<Result<VNetInfo>()>> creates;
+    for (const auto& p : sp.providers) {
+      const Downstream* d = find(p);
+      involved.push_back(d);
+      auto prov = d->provider;
+      Caller c{d->account, part_key(id, p)};
+      flerd::Document part = partials[p];
+      CreateOptions co;
+      co.ttl_s = ttl;
+      creates.push_back(
+          [prov, c, part = std::move(part), co] { return prov->create_vnet(c, part, co); });
+    }
+    std::vector<std::shared_ptr<Provider>> provs;
+    std::vector<std::string> accounts;
+    for (const auto* d : involved) {
+      provs.push_back(d->provider);
+      accounts.push_back(d->account);
+    }
+    // Granted after its deadline: give it back at once.
+    auto late = [provs, accounts](std::size_t i, const Result<VNetInfo>& r) {
+      if (r) (void)provs[i]->cancel_request(Caller{accounts[i], std::nullopt}, r->id);
+    };
+    auto answers =
+        fan_out<VNetInfo>(std::move(creates), config_.parallel, config_.call_timeout_s, late);
+
+    std::vector<store::Part> granted;
+    std::vector<std::string> failed;
+    std::vector<std::string> refused_now;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      if (answers[i]) {
+        granted.push_back({id, involved[i]->name, answers[i]->id, "tentative", 0});
+      } else {
+        failed.push_back(involved[i]->name + ": " + answers[i].error().message);
+        if (answers[i].error().code == Error::Code::kInfeasible)
+          refused_now.push_back(involved[i]->name);
+      }
+    }
+    if (failed.empty()) {
+      auto w = store_->write("parts of '" + id + "'", [&](store::ProviderTx& tx) -> Status {
+        for (auto p : granted) {
+          p.updated_at = tx.now();
+          if (Status s = tx.put_part(p); !s) return s;
+        }
+        if (key)
+          if (Status ks = tx.store_response(*key, id); !ks) return ks;
+        return tx.remove_pending(*pend);
+      });
+      if (!w) {
+        release_parts(granted, true);
+        (void)store_->cancel(id);
+        return w.error();
+      }
+      if (options.confirm) return confirm_request(caller, id);
+      auto rec = store_->get_vnet(id);
+      if (!rec) return rec.error();
+      return info(*rec);
+    }
+    // 6. All or nothing (paper 5.5): give back what was granted.
+    std::string errs = release_parts(granted, true);
+    (void)store_->cancel(id);
+    (void)store_->write("pending done",
+                        [&](store::ProviderTx& tx) { return tx.remove_pending(*pend); });
+    refusals.push_back(join(failed, "; ") + (errs.empty() ? "" : " (cancelling: " + errs + ")"));
+    // Another split only helps if someone refused for capacity: exclude the
+    // refusing providers from the next one (their aggregate evidently
+    // over-states what they can host for this request).
+    if (refused_now.empty()) {
+      return Error::unavailable("negotiation failed, every granted part was cancelled: " +
+                                join(refusals, " | "));
+    }
+    for (const auto& r : refused_now) {
+      excluded.insert(r);
+      stats_.excluded.push_back(r);
+    }
+  }
+  return Error::infeasible("the request cannot be embedded by vnp '" + config_.name + "': " +
+                           (refusals.empty() ? "no provider available" : join(refusals, " | ")));
+}
+
+// --- confirm / cancel / delete -------------------------------------------------
+
+Result<VNetInfo> VnpService::confirm_request(const Caller& caller, const std::string& vnet) {
+  auto vnet_lock = lock_vnet(vnet);
+  std::lock_guard hold(*vnet_lock);
+  // An expired tentative VNet must not get its parts confirmed: release due
+  // ones first, so the state check below sees them deleted.
+  if (auto e = store_->expire_due(); !e) return e.error();
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  if (rec->state != store::VNetState::kTentative) {
+    if (rec->state == store::VNetState::kDeleted)
+      return Error::conflict("vnet '" + vnet + "' is deleted (cancelled or expired)");
+    return info(*rec);
+  }
+  auto parts = store_->read("parts", [&](store::ProviderTx& tx) { return tx.parts(vnet); });
+  if (!parts) return parts.error();
+  auto pend = store_->write("confirm pending", [&](store::ProviderTx& tx) {
+    return tx.add_pending(vnet, "confirm", "confirming", "");
+  });
+  if (!pend) return pend.error();
+  std::vector<std::function<Result<VNetInfo>()>> calls;
+  for (const auto& p : *parts) {
+    const Downstream* d = find(p.provider);
+    if (!d) {  // removed from the configuration since
+      calls.push_back(
+          [] { return Result<VNetInfo>(Error::unavailable("provider not configured")); });
+      continue;
+    }
+    auto prov = d->provider;
+    Caller c{d->account, std::nullopt};
+    std::string remote = p.remote_vnet;
+    calls.push_back([prov, c, remote] { return prov->confirm_request(c, remote); });
+  }
+  auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+  std::vector<std::string> failed;
+  for (std::size_t i = 0; i < rs.size(); ++i)
+    if (!rs[i]) failed.push_back((*parts)[i].provider + ": " + rs[i].error().message);
+  if (!failed.empty()) {
+    std::string errs = release_parts(*parts, true);
+    (void)store_->transition(vnet, store::VNetState::kDeleted,
+                             "confirm failed: " + join(failed, "; "));
+    (void)store_->write("pending done",
+                        [&](store::ProviderTx& tx) { return tx.remove_pending(*pend); });
+    return Error::unavailable("confirming vnet '" + vnet +
+                              "' failed, every part was released: " + join(failed, "; ") +
+                              (errs.empty() ? "" : " (releasing: " + errs + ")"));
+  }
+  auto w = store_->write("confirm '" + vnet + "'",
+                         [&](store::ProviderTx& tx) -> Result<store::VNetRecord> {
+                           auto v = tx.confirm(vnet);
+                           if (!v) return v.error();
+                           for (auto p : *parts) {
+                             p.state = "confirmed";
+                             p.updated_at = tx.now();
+                             if (Status s = tx.put_part(p); !s) return s.error();
+                           }
+                           if (Status s = tx.remove_pending(*pend); !s) return s.error();
+                           return v;
+                         });
+  if (!w) {
+    // E.g. it expired while the parts were being confirmed: never leave the
+    // parts confirmed behind a VNet the customer does not have.
+    std::string errs = release_parts(*parts, false);
+    (void)store_->transition(vnet, store::VNetState::kDeleted,
+                             "confirm failed: " + w.error().message);
+    (void)store_->write("pending done",
+                        [&](store::ProviderTx& tx) { return tx.remove_pending(*pend); });
+    return Error{w.error().code, "confirming vnet '" + vnet +
+                                     "' failed, every part was released: " + w.error().message +
+                                     (errs.empty() ? "" : " (releasing: " + errs + ")")};
+  }
+  // Paper 5.7: bootup once every part is confirmed.
+  std::string start_errs = config_.start_on_confirm ? start_parts(*parts) : "";
+  auto out = info(*w);
+  if (out && !start_errs.empty())
+    out->detail = "confirmed; starting nodes failed: " + start_errs +
+                  (out->detail.empty() ? "" : "; " + out->detail);
+  return out;
+}
+
+Result<VNetInfo> VnpService::cancel_request(const Caller& caller, const std::string& vnet) {
+  auto vnet_lock = lock_vnet(vnet);
+  std::lock_guard hold(*vnet_lock);
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  if (rec->state != store::VNetState::kTentative && rec->state != store::VNetState::kDeleted)
+    return Error::conflict("vnet '" + vnet + "' is " + store::to_string(rec->state) +
+                           "; delete it");
+  auto parts = store_->read("parts", [&](store::ProviderTx& tx) { return tx.parts(vnet); });
+  if (!parts) return parts.error();
+  std::string errs = release_parts(*parts, true);
+  auto c = store_->cancel(vnet);
+  if (!c) return c.error();
+  auto out = info(*c);
+  if (out && !errs.empty()) out->detail = errs;
+  return out;
+}
+
+Result<VNetInfo> VnpService::delete_vnet(const Caller& caller, const std::string& vnet) {
+  auto vnet_lock = lock_vnet(vnet);
+  std::lock_guard hold(*vnet_lock);
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  if (rec->state == store::VNetState::kTentative) return cancel_request(caller, vnet);
+  if (rec->state == store::VNetState::kDeleted) return info(*rec);
+  auto parts = store_->read("parts", [&](store::ProviderTx& tx) { return tx.parts(vnet); });
+  if (!parts) return parts.error();
+  if (rec->state != store::VNetState::kDeleting) {
+    auto t = store_->transition(vnet, store::VNetState::kDeleting, "delete requested");
+    if (!t) return t.error();
+  }
+  std::string errs = release_parts(*parts, false);
+  if (!errs.empty()) return Error::unavailable("deleting vnet '" + vnet + "': " + errs);
+  auto t = store_->transition(vnet, store::VNetState::kDeleted, "deleted");
+  if (!t) return t.error();
+  return info(*t);
+}
+
+Result<VNetInfo> VnpService::modify_vnet(const Caller& caller, const std::string& vnet,
+                                         const flerd::Document& request) {
+  (void)request;
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  return Error::unavailable("vnp '" + config_.name + "' cannot modify a vnet yet");
+}
+
+// --- metrics, provisioning, views ---------------------------------------------------
+
+Result<Metrics> VnpService::get_metrics(const Caller& caller) {
+  std::vector<std::function<Result<Metrics>()>> calls;
+  for (const auto& d : config_.providers) {
+    auto prov = d.provider;
+    Caller c{d.account, std::nullopt};
+    calls.push_back([prov, c] { return prov->get_metrics(c); });
+  }
+  auto rs = fan_out<Metrics>(std::move(calls), config_.parallel, config_.call_timeout_s);
+  Metrics m;
+  m.provider = config_.name;
+  std::map<std::string, std::set<std::string>> features;
+  // Sums of sums (paper 5.2): still no topology, no provider's element.
+  for (const auto& r : rs) {
+    if (!r) continue;
+    for (const auto& [attr, a] : r->resources) {
+      auto& t = m.resources[attr];
+      t.capacity += a.capacity;
+      t.available += a.available;
+      t.largest_available = std::max(t.largest_available, a.largest_available);
+    }
+    for (const auto& [attr, v] : r->features)
+      for (const auto& x : split(v, ',')) features[attr].insert(x);
+  }
+  for (const auto& [attr, values] : features)
+    m.features[attr] = join(std::vector<std::string>(values.begin(), values.end()), ",");
+  auto mine = store_->list_vnets(caller.customer, false);
+  if (mine) m.vnets = static_cast<int>(mine->size());
+  return m;
+}
+
+Result<VNetInfo> VnpService::provision(const Caller& caller, const std::string& vnet, Action action,
+                                       const std::string& node) {
+  auto vnet_lock = lock_vnet(vnet);
+  std::lock_guard hold(*vnet_lock);
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  auto parts = store_->read("parts", [&](store::ProviderTx& tx) { return tx.parts(vnet); });
+  if (!parts) return parts.error();
+  std::string site;
+  if (!node.empty()) {
+    auto els = store_->read("elements", [&](store::ProviderTx& tx) { return tx.elements(vnet); });
+    if (!els) return els.error();
+    for (const auto& e : *els)
+      if (e.id == node && e.kind == store::ElementKind::kNode) site = e.host;
+    if (site.empty()) return Error::not_found("vnet '" + vnet + "' has no node '" + node + "'");
+  }
+  std::vector<std::function<Result<VNetInfo>()>> calls;
+  std::vector<std::string> names;
+  for (const auto& p : *parts) {
+    if (!site.empty() && p.provider != site) continue;
+    const Downstream* d = find(p.provider);
+    names.push_back(p.provider);
+    if (!d) {
+      calls.push_back(
+          [] { return Result<VNetInfo>(Error::unavailable("provider not configured")); });
+      continue;
+    }
+    auto prov = d->provider;
+    Caller c{d->account, std::nullopt};
+    std::string remote = p.remote_vnet;
+    calls.push_back(
+        [prov, c, remote, action, node] { return prov->provision(c, remote, action, node); });
+  }
+  auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+  std::vector<std::string> failed;
+  for (std::size_t i = 0; i < rs.size(); ++i)
+    if (!rs[i]) failed.push_back(names[i] + ": " + rs[i].error().message);
+  if (!failed.empty())
+    return Error::unavailable(std::string(to_string(action)) + " on vnet '" + vnet +
+                              "': " + join(failed, "; "));
+  auto now = store_->get_vnet(vnet);
+  if (!now) return now.error();
+  return info(*now);
+}
+
+Result<VNetInfo> VnpService::status(const Caller& caller, const std::string& vnet) {
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  return info(*rec);
+}
+
+Result<std::vector<VNetInfo>> VnpService::list(const Caller& caller) {
+  auto recs = store_->list_vnets(caller.customer, false);
+  if (!recs) return recs.error();
+  std::vector<VNetInfo> out;
+  for (const auto& r : *recs) {
+    auto i = info(r);
+    if (!i) return i.error();
+    out.push_back(std::move(*i));
+  }
+  return out;
+}
+
+Result<flerd::Document> VnpService::document(const Caller& caller, const std::string& vnet) {
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  // OL1 holds the request's OL0 too (completion adds a layer).
+  auto d = store_->read(
+      "document", [&](store::ProviderTx& tx) { return tx.document(vnet, store::Layer::kOL1); });
+  if (!d) return d.error();
+  return from_store(*d, "vnet '" + vnet + "' OL1");
+}
+
+Result<ConsoleAccess> VnpService::console(const Caller& caller, const std::string& vnet,
+                                          const std::string& node) {
+  auto rec = owned(caller, vnet);
+  if (!rec) return rec.error();
+  if (!relay_) return Error::unavailable("vnp '" + config_.name + "' runs no console relay");
+  auto data =
+      store_->read("console",
+                   [&](store::ProviderTx& tx)
+                       -> Result<std::pair<std::vector<store::Element>, std::vector<store::Part>>> {
+                     auto els = tx.elements(vnet);
+                     if (!els) return els.error();
+                     auto parts = tx.parts(vnet);
+                     if (!parts) return parts.error();
+                     return std::make_pair(std::move(*els), std::move(*parts));
+                   });
+  if (!data) return data.error();
+  std::string site;
+  for (const auto& e : data->first)
+    if (e.id == node && e.kind == store::ElementKind::kNode) site = e.host;
+  if (site.empty() || is_stub(node))
+    return Error::not_found("vnet '" + vnet + "' has no node '" + node + "'");
+  const store::Part* part = nullptr;
+  for (const auto& p : data->second)
+    if (p.provider == site) part = &p;
+  const Downstream* d = find(site);
+  if (!part || !d)
+    return Error::unavailable("vnet '" + vnet + "': node '" + node + "' has no part");
+  // The next hop of the proxy chain is the provider's own ticket (thesis
+  // 3.3.5): the customer only ever learns this VNP's relay.
+  auto next = d->provider->console(Caller{d->account, std::nullopt}, part->remote_vnet, node);
+  if (!next) return next.error();
+  console::Ticket t;
+  t.host = next->host;
+  t.port = static_cast<std::uint16_t>(next->port);
+  t.token = next->token;
+  t.expires_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(next->expires_at_ms));
+  std::int64_t ttl_ms = std::llround(config_.console_ticket_ttl_s * 1000);
+  ttl_ms = std::max<std::int64_t>(1000, std::min(ttl_ms, next->expires_at_ms - now_ms()));
+  auto ticket = relay_->issue(console::Target::chain(t), std::chrono::milliseconds(ttl_ms));
+  if (!ticket) return ticket.error();
+  ConsoleAccess a;
+  a.host = ticket->host;
+  a.port = ticket->port;
+  a.token = ticket->token;
+  a.expires_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(ticket->expires_at.time_since_epoch())
+          .count();
+  return a;
+}
+
+}  // namespace cloudnet::roles::vnp
