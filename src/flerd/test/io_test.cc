@@ -153,6 +153,8 @@ std::vector<fs::path> corpus() {
     const fs::path root = fs::path(CLOUDNET_SOURCE_DIR) / fs::path(dir).relative_path();
     if (!fs::exists(root)) continue;
     for (const auto& e : fs::recursive_directory_iterator(root)) {
+      // examples/daemon holds daemon configurations, not FleRD documents.
+      if (e.path().parent_path().filename() == "daemon") continue;
       if (e.is_regular_file() && format_from_path(e.path().string())) files.push_back(e.path());
     }
   }
