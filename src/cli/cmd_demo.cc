@@ -1,9 +1,25 @@
-// cloudnet demo: the main job on embedded defaults. Loads the example
-// request and substrate that are compiled into the program, validates and
-// summarises them, shows that the three FleRD forms carry the same document,
-// and maps the request onto the substrate with the MIP of thesis ch. 5.
+// cloudnet demo: the main job on embedded defaults (issue 6, "Demo: the main
+// job"). Starts a local federation -- one VNP and two PIPs with different
+// substrates (examples/substrate-pip1.yaml and substrate-pip2.yaml, compiled
+// in), SQLite stores, the simulation plugin, every role behind its own HTTP
+// server on loopback -- submits the thesis's webservice request
+// (examples/request-webservice.yaml) through the VNP's API, confirms it, and
+// prints where each element landed at the level each role may see (CloudNet
+// paper 4.1: the VNP sees PIPs and transit links, each PIP its own
+// substrate, the customer sites only), the transit link and identifier of
+// the crossing link, the VNet's status, and a console line through the
+// relay chain (thesis 3.3.5).
+//
+// `cloudnet demo --mapping` is the earlier demo: the FleRD documents in three
+// forms and the embedding MIP of thesis ch. 5 on pip1's substrate.
+#include <algorithm>
 #include <chrono>
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/embedded.h"
@@ -13,6 +29,12 @@
 #include "mapping/checker.h"
 #include "mapping/engine.h"
 #include "mapping/objective.h"
+#ifdef CLOUDNET_HAVE_FEDERATION
+#include "api/remote_provider.h"
+#include "console/client.h"
+#include "federation/local_federation.h"
+#include "roles/pip/pip_service.h"
+#endif
 
 namespace cloudnet::cli {
 
@@ -24,7 +46,7 @@ std::string_view embedded(std::string_view name) {
 
 namespace {
 
-int run_demo(const std::string& solver_name) {
+int run_mapping_demo(const std::string& solver_name) {
   std::cout << "== CloudNet demo: FleRD documents and the embedding MIP ==\n\n";
   flerd::Loaded docs[2];
   const char* names[2] = {"request-webservice.yaml", "substrate-pip1.yaml"};
@@ -92,20 +114,389 @@ int run_demo(const std::string& solver_name) {
   return 0;
 }
 
+#ifdef CLOUDNET_HAVE_FEDERATION
+
+struct DemoOptions {
+  bool serial = false;
+  std::string strategy = "auto";
+  bool serve = false;
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string ms_since(std::chrono::steady_clock::time_point t0) {
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(0) << static_cast<double>(us) / 1000.0 << " ms";
+  return o.str();
+}
+
+// "SHost1" for "s:host1" (the identifier an operator knows), else the id.
+std::string name_in(const flerd::Document& doc, const std::string& id) {
+  const flerd::NetworkElement* e = doc.element(id);
+  return e && !e->identifier.empty() ? e->identifier : id;
+}
+
+std::string feature_of(const flerd::NetworkElement& e, const std::string& attribute) {
+  for (const auto& f : e.features)
+    if (f.attribute == attribute) return f.value;
+  return {};
+}
+
+// One line about a PIP's substrate: hosts (with their locations), switches,
+// links.
+std::string describe_substrate(const flerd::Document& doc) {
+  int hosts = 0, switches = 0, links = 0;
+  std::set<std::string> places;
+  for (const auto& t : doc.topologies)
+    for (const auto& e : t.networkElements) {
+      if (e.is_link()) {
+        ++links;
+      } else if (e.ne_type.starts_with("/node/host")) {
+        ++hosts;
+        const std::string where = feature_of(e, "/position/continent/country");
+        if (!where.empty()) places.insert(where.substr(where.find_last_of('/') + 1));
+      } else {
+        ++switches;
+      }
+    }
+  std::ostringstream o;
+  o << hosts << " hosts (" << join(std::vector<std::string>(places.begin(), places.end()), ", ")
+    << "), " << switches << (switches == 1 ? " switch, " : " switches, ") << links << " links";
+  return o.str();
+}
+
+// The PIP's view of its part (paper 4.1: it knows its own substrate, and of
+// the rest of the VNet only the stubs naming its neighbour providers).
+void print_pip_view(federation::LocalFederation& fed, std::size_t i, const std::string& remote) {
+  roles::pip::PipService& pip = fed.pip(i);
+  const flerd::Document& sub = fed.substrate(i);
+  const roles::Caller vnp{fed.vnp_account(), std::nullopt};
+  auto st = pip.status(vnp, remote);
+  auto els =
+      pip.store().read("elements", [&](store::ProviderTx& tx) { return tx.elements(remote); });
+  // The partial VNet as the PIP received it (its OL0, with the stubs and the
+  // transit link as the VNP wrote them).
+  auto ol0 = pip.store().read(
+      "ol0", [&](store::ProviderTx& tx) { return tx.document(remote, store::Layer::kOL0); });
+  if (!st || !els || !ol0) {
+    std::cout << "  (cannot read " << fed.pip_name(i) << "'s part "
+              << (st ? (els ? ol0.error().message : els.error().message) : st.error().message)
+              << ")\n";
+    return;
+  }
+  flerd::Loaded doc = flerd::read_string(ol0->body, flerd::Format::kYaml, "partial vnet");
+  std::cout << fed.pip_name(i) << ": vnet " << remote << " of customer '" << fed.vnp_account()
+            << "', " << st->state << "\n";
+  std::map<std::string, std::string> state;
+  for (const auto& e : st->elements) state[e.id] = e.state;
+  // Its nodes, then the stubs of the neighbour providers, then links.
+  auto rank = [](const store::Element& e) {
+    return e.kind != store::ElementKind::kNode ? 2 : e.id.ends_with("-peer") ? 1 : 0;
+  };
+  std::vector<store::Element> order = *els;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  for (const auto& e : order) {
+    const flerd::NetworkElement* req = doc.document.element(e.id);
+    const bool stub = req && req->ne_type == "/node/host/pip";
+    std::vector<std::string> on;
+    for (const auto& h : split(e.host, ',')) on.push_back(name_in(sub, h));
+    std::cout << "  " << std::left << std::setw(14) << e.id << std::setw(6)
+              << (stub ? "stub" : store::to_string(e.kind)) << std::setw(9) << state[e.id];
+    if (stub) {
+      std::cout << "peer " << req->alias.value_or("?") << ", ends on " << join(on, ", ") << "\n";
+      continue;
+    }
+    std::cout << (e.kind == store::ElementKind::kNode ? "on " : "via ") << join(on, ", ");
+    if (e.kind == store::ElementKind::kNode && on.size() == 1) {
+      const flerd::NetworkElement* host = nullptr;
+      for (const auto& h : split(e.host, ',')) host = sub.element(h);
+      if (host) {
+        const std::string where = feature_of(*host, "/position/continent/country");
+        std::cout << " (" << host->ne_type << (where.empty() ? "" : ", " + where) << ")";
+      }
+    }
+    if (req && req->ne_type == "/link/transit")
+      std::cout << "  [" << req->alias.value_or("") << "]";
+    std::cout << "\n";
+  }
+}
+
+int run_federation_demo(const DemoOptions& opt) {
+  const char* request_name = "request-webservice.yaml";
+  const char* substrate_names[2] = {"substrate-pip1.yaml", "substrate-pip2.yaml"};
+  flerd::Loaded request =
+      flerd::read_string(embedded(request_name), flerd::Format::kYaml, request_name);
+  if (!request.ok()) {
+    std::cerr << request.diagnostics.format();
+    return 1;
+  }
+  federation::Options fo;
+  fo.parallel = !opt.serial;
+  fo.vnp_strategy = opt.strategy;
+  for (int i = 0; i < 2; ++i) {
+    flerd::Loaded s =
+        flerd::read_string(embedded(substrate_names[i]), flerd::Format::kYaml, substrate_names[i]);
+    if (!s.ok()) {
+      std::cerr << s.diagnostics.format();
+      return 1;
+    }
+    federation::PipOptions p;
+    p.name = "pip" + std::to_string(i + 1);
+    p.substrate = std::move(s.document);
+    fo.pips.push_back(std::move(p));
+  }
+
+  std::cout << "== CloudNet demo: one VNP and two PIPs on this machine ==\n";
+  auto t0 = std::chrono::steady_clock::now();
+  auto started = federation::LocalFederation::start(std::move(fo));
+  if (!started) {
+    std::cerr << "demo: " << started.error().message << "\n";
+    return 1;
+  }
+  federation::LocalFederation& fed = **started;
+  for (std::size_t i = 0; i < fed.pip_count(); ++i)
+    std::cout << fed.pip_name(i) << "  " << fed.pip_url(i) << "  " << substrate_names[i] << ": "
+              << describe_substrate(fed.substrate(i)) << "; SQLite, simulation plugin\n";
+  std::cout << fed.vnp().name() << "  " << fed.vnp_url() << "  buys from " << fed.pip_name(0)
+            << " and " << fed.pip_name(1) << " over HTTP (" << (opt.serial ? "serial" : "parallel")
+            << " negotiation)\n";
+  for (const auto& t : fed.transit())
+    std::cout << "transit " << t.id << ": " << t.a << " <-> " << t.b << ", " << t.capacity
+              << " Mbps, identifiers (VLAN tags) " << t.first_identifier << "-" << t.last_identifier
+              << "\n";
+  // What the VNP learns of each PIP (paper 5.2): sums, never topology.
+  for (std::size_t i = 0; i < fed.pip_count(); ++i) {
+    auto m = fed.pip(i).get_metrics(roles::Caller{fed.vnp_account(), std::nullopt});
+    if (!m) continue;
+    std::cout << fed.vnp().name() << " sees " << fed.pip_name(i) << " as one /node/host/pip:";
+    for (const auto& [attr, a] : m->resources)
+      if (attr.starts_with("/host/generic/CPU") || attr.starts_with("/host/generic/RAM"))
+        std::cout << " " << attr.substr(14, 3) << " " << a.available << " free (largest "
+                  << a.largest_available << "),";
+    auto where = m->features.find("/position/continent/country");
+    if (where != m->features.end()) std::cout << " countries " << where->second;
+    std::cout << "\n";
+  }
+  std::cout << "(started in " << ms_since(t0) << ")\n";
+
+  auto client = fed.customer_client();
+  if (!client) {
+    std::cerr << "demo: " << client.error().message << "\n";
+    return 1;
+  }
+  api::RemoteProvider& vnp = **client;
+  const roles::Caller me{fed.customer(), std::nullopt};
+
+  std::cout << "\n== customer '" << fed.customer() << "' sends " << request_name << " to "
+            << fed.vnp().name() << " ==\n";
+  t0 = std::chrono::steady_clock::now();
+  auto created = vnp.create_vnet(me, request.document, {});
+  if (!created) {
+    std::cout << "create: refused: " << created.error().message << "\n";
+    return 1;
+  }
+  const std::string id = created->id;
+  std::cout << "create  -> vnet " << id << " " << created->state << " (" << ms_since(t0)
+            << ": split, tentative parts at every PIP)\n";
+  t0 = std::chrono::steady_clock::now();
+  auto confirmed = vnp.confirm_request(me, id);
+  if (!confirmed) {
+    std::cout << "confirm: failed: " << confirmed.error().message << "\n";
+    return 1;
+  }
+  std::cout << "confirm -> " << confirmed->state << " (" << ms_since(t0)
+            << ": every part confirmed and started)\n";
+  for (const auto& [k, v] : confirmed->completion)
+    std::cout << "  completed " << k << " = " << v << "\n";
+
+  // The VNP's view: providers and transit links, never a PIP's element.
+  roles::vnp::VnpService& broker = fed.vnp();
+  auto vnp_view = broker.store().read(
+      "view",
+      [&](store::ProviderTx& tx) -> Result<std::tuple<std::vector<store::Element>,
+                                                      std::vector<store::Part>, std::string>> {
+        auto els = tx.elements(id);
+        if (!els) return els.error();
+        auto parts = tx.parts(id);
+        if (!parts) return parts.error();
+        auto ml = tx.document(id, store::Layer::kML);
+        if (!ml) return ml.error();
+        return std::make_tuple(std::move(*els), std::move(*parts), ml->body);
+      });
+  if (!vnp_view) {
+    std::cerr << "demo: " << vnp_view.error().message << "\n";
+    return 1;
+  }
+  const auto& [vnp_elements, parts, split_text] = *vnp_view;
+  std::cout << "\n== " << broker.name() << "'s view: which PIP hosts what ==\n";
+  std::map<std::string, std::vector<std::string>> crossing;  // link -> "transit id, bw"
+  for (const auto& line : split(split_text, '\n')) {
+    auto w = split(line, ' ');
+    if (w.size() == 5 && w[0] == "transit")
+      crossing[w[1]].push_back("transit " + w[2] + ", identifier " + w[3] + ", " + w[4] + " Mbps");
+  }
+  std::vector<store::Element> order = vnp_elements;
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.kind == store::ElementKind::kNode && b.kind != store::ElementKind::kNode;
+  });
+  for (const auto& e : order) {
+    std::cout << "  " << std::left << std::setw(10) << e.id << std::setw(12)
+              << name_in(request.document, e.id);
+    if (e.kind == store::ElementKind::kNode) {
+      std::cout << "-> " << e.host << "\n";
+    } else if (auto c = crossing.find(e.id); c != crossing.end()) {
+      std::cout << "crosses " << join(split(e.host, ','), " -> ") << " over "
+                << join(c->second, "; ") << "\n";
+    } else {
+      std::cout << "inside " << e.host << "\n";
+    }
+  }
+  for (const auto& p : parts)
+    std::cout << "  part at " << p.provider << ": vnet " << p.remote_vnet << " (" << p.state
+              << ")\n";
+
+  std::cout << "\n== each PIP's view of its part (its own substrate) ==\n";
+  for (std::size_t i = 0; i < fed.pip_count(); ++i)
+    for (const auto& p : parts)
+      if (p.provider == fed.pip_name(i)) print_pip_view(fed, i, p.remote_vnet);
+
+  std::cout << "\n== the customer's view: status of " << id << " ==\n";
+  auto st = vnp.status(me, id);
+  if (!st) {
+    std::cout << "status: " << st.error().message << "\n";
+    return 1;
+  }
+  std::cout << "vnet " << id << ": " << st->state
+            << (st->detail.empty() ? "" : " (" + st->detail + ")") << "\n";
+  std::stable_sort(st->elements.begin(), st->elements.end(), [](const auto& a, const auto& b) {
+    return a.kind == "node" && b.kind != "node";
+  });
+  for (const auto& e : st->elements)
+    std::cout << "  " << std::left << std::setw(10) << e.id << std::setw(6) << e.kind
+              << std::setw(9) << e.state << "at " << e.site << "\n";
+
+  // A console line through the relay chain (thesis 3.3.5): the customer
+  // learns only the VNP's relay.
+  bool echoed = false;
+  for (const auto& e : st->elements) {
+    if (e.kind != "node") continue;
+    auto access = vnp.console(me, id, e.id);
+    if (!access) {
+      std::cout << "console " << e.id << ": " << access.error().message << "\n";
+      break;
+    }
+    console::Ticket t;
+    t.host = access->host;
+    t.port = static_cast<std::uint16_t>(access->port);
+    t.token = access->token;
+    auto stream = console::connect(t);
+    std::string got;
+    if (stream && stream->write("hello from " + fed.customer() + "\n").ok()) {
+      char buf[256];
+      while (got.find('\n') == std::string::npos) {
+        auto n = stream->read(buf, sizeof buf, console::Millis(5000));
+        if (!n || *n == 0) break;
+        got.append(buf, *n);
+      }
+    }
+    if (auto nl = got.find('\n'); nl != std::string::npos) got.resize(nl);
+    echoed = got.ends_with("hello from " + fed.customer());
+    std::cout << "console " << e.id << " via " << broker.name() << " relay -> " << e.site
+              << " relay: sent 'hello from " << fed.customer() << "', got '" << got << "'\n";
+    break;
+  }
+
+  if (opt.serve) {
+    std::cout << "\nThe federation is up; in another shell:\n"
+              << "  export CLOUDNET_PROVIDER=" << fed.vnp_url()
+              << " CLOUDNET_TOKEN=" << fed.customer_token() << "\n"
+              << "  build/bin/cloudnet status " << id << "\n"
+              << "Press Enter to delete the VNet and stop." << std::endl;
+    std::string line;
+    std::getline(std::cin, line);
+  }
+
+  t0 = std::chrono::steady_clock::now();
+  auto deleted = vnp.delete_vnet(me, id);
+  if (!deleted) {
+    std::cout << "delete: " << deleted.error().message << "\n";
+    return 1;
+  }
+  std::vector<std::string> free;
+  bool released = true;
+  for (std::size_t i = 0; i < fed.pip_count(); ++i) {
+    auto m = fed.pip(i).get_metrics(roles::Caller{fed.vnp_account(), std::nullopt});
+    bool all_free = m.ok();
+    if (m)
+      for (const auto& [attr, a] : m->resources)
+        all_free = all_free && a.available >= a.capacity - 1e-9;
+    released = released && all_free;
+    free.push_back(fed.pip_name(i) + (all_free ? " all free" : " STILL HOLDS RESOURCES"));
+  }
+  std::cout << "\ndelete  -> " << deleted->state << " (" << ms_since(t0) << "); "
+            << join(free, ", ") << "\n";
+  return st->state == "running" && echoed && released ? 0 : 1;
+}
+
+#endif  // CLOUDNET_HAVE_FEDERATION
+
 }  // namespace
 
 void add_demo_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("demo", "Run the main job on embedded example documents");
+  auto* cmd = app.add_subcommand(
+      "demo",
+      "Run the main job on embedded defaults: a local federation (one VNP, two PIPs) embeds "
+      "the webservice request; --mapping: the FleRD and mapping demo");
   auto solver = std::make_shared<std::string>("cbc");
-  cmd->add_option("--solver", *solver, "Solver backend (cbc or glpk)");
+  auto mapping_only = std::make_shared<bool>(false);
+  cmd->add_flag("--mapping", *mapping_only,
+                "The FleRD documents and the embedding MIP on one substrate instead");
+  cmd->add_option("--solver", *solver, "Solver backend for --mapping (cbc or glpk)");
+#ifdef CLOUDNET_HAVE_FEDERATION
+  auto opt = std::make_shared<DemoOptions>();
+  cmd->add_flag("--serial", opt->serial, "Negotiate with the PIPs one after the other");
+  cmd->add_option("--strategy", opt->strategy, "The VNP's mapping strategy (auto, mip, fast, ...)");
+  cmd->add_flag("--serve", opt->serve,
+                "Keep the federation up (and print how to reach the VNP) until Enter");
+#endif
   cmd->add_subcommand("list", "List the embedded example documents")->callback([] {
     for (const auto& [n, text] : embedded_files())
       std::cout << n << " (" << text.size() << " bytes)\n";
   });
+#ifdef CLOUDNET_HAVE_FEDERATION
+  cmd->callback([solver, mapping_only, opt, cmd, &exit_code] {
+    if (cmd->got_subcommand("list")) return;
+    exit_code = *mapping_only ? run_mapping_demo(*solver) : run_federation_demo(*opt);
+  });
+#else
   cmd->callback([solver, cmd, &exit_code] {
     if (cmd->got_subcommand("list")) return;
-    exit_code = run_demo(*solver);
+    exit_code = run_mapping_demo(*solver);
   });
+#endif
 }
 
 }  // namespace cloudnet::cli

@@ -8,9 +8,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 #include "flerd/io.h"
 #include "mapping/strategy.h"
@@ -141,15 +143,212 @@ std::optional<std::string> authenticate(const std::vector<Customer>& customers,
   return who;
 }
 
-Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::string& file,
-                                         const std::string& dir) {
-  Ctx c{file};
-  YAML::Node root;
+namespace {
+
+// Parts shared by the PIP and the VNP configuration (same keys, same
+// messages).
+
+Result<YAML::Node> load_yaml(std::string_view text, const std::string& file) {
   try {
-    root = YAML::Load(std::string(text));
+    return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return Error::parse(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+}
+
+Result<YAML::Node> required(const Ctx& c, const YAML::Node& root, const char* key) {
+  YAML::Node n = root[key];
+  if (!n) return Error::invalid(c.file + ": " + key + ": missing (required)");
+  return n;
+}
+
+Result<std::string> required_string(const Ctx& c, const YAML::Node& root, const char* key) {
+  auto n = required(c, root, key);
+  if (!n) return n.error();
+  auto v = str(c, *n, key);
+  if (!v) return v.error();
+  if (v->empty()) return c.err(*n, key, "must not be empty");
+  return v;
+}
+
+Status parse_listen(const Ctx& c, const YAML::Node& root, std::string& host, int& port) {
+  YAML::Node n = root["listen"];
+  if (!n) return Status::Ok();
+  auto v = str(c, n, "listen");
+  if (!v) return v.error();
+  auto colon = v->rfind(':');
+  if (colon == std::string::npos)
+    return c.err(n, "listen", "must be host:port (port 0 = any free port), is '" + *v + "'");
+  host = v->substr(0, colon);
+  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  try {
+    std::size_t used = 0;
+    port = std::stoi(v->substr(colon + 1), &used);
+    if (used != v->size() - colon - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    return c.err(n, "listen", "the port of '" + *v + "' is not a number");
+  }
+  if (port < 0 || port > 65535) return c.err(n, "listen", "port must be 0..65535");
+  return Status::Ok();
+}
+
+Status parse_tls(const Ctx& c, const YAML::Node& root, const std::string& dir,
+                 std::optional<std::string>& cert_out, std::optional<std::string>& key_out) {
+  YAML::Node n = root["tls"];
+  if (!n) return Status::Ok();
+  if (Status s = only_keys(c, n, "tls", {"cert", "key"}); !s) return s;
+  if (!n["cert"] || !n["key"]) return c.err(n, "tls", "needs both cert and key");
+  auto cert = str(c, n["cert"], "tls.cert");
+  if (!cert) return cert.error();
+  auto key = str(c, n["key"], "tls.key");
+  if (!key) return key.error();
+  cert_out = absolute(dir, *cert);
+  key_out = absolute(dir, *key);
+  for (const auto& [k, f, node] :
+       {std::tuple{"tls.cert", *cert_out, n["cert"]}, std::tuple{"tls.key", *key_out, n["key"]}})
+    if (!fs::exists(f)) return c.err(node, k, "no such file '" + f + "'");
+  return Status::Ok();
+}
+
+Status parse_customers(const Ctx& c, const YAML::Node& root, std::vector<Customer>& out) {
+  auto n = required(c, root, "customers");
+  if (!n) return n.error();
+  if (!n->IsSequence() || n->size() == 0)
+    return c.err(*n, "customers", "must be a non-empty list of {name, token | token_sha256}");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n->size(); ++i) {
+    YAML::Node e = (*n)[i];
+    const std::string key = "customers[" + std::to_string(i) + "]";
+    if (Status s = only_keys(c, e, key, {"name", "token", "token_sha256"}); !s) return s;
+    if (!e["name"]) return c.err(e, key + ".name", "missing");
+    auto name = str(c, e["name"], key + ".name");
+    if (!name) return name.error();
+    if (name->empty()) return c.err(e["name"], key + ".name", "must not be empty");
+    if (!names.insert(*name).second)
+      return c.err(e["name"], key + ".name", "customer '" + *name + "' is listed twice");
+    Customer cu;
+    cu.name = *name;
+    if (e["token"] && e["token_sha256"])
+      return c.err(e, key, "give token or token_sha256, not both");
+    if (e["token"]) {
+      auto t = str(c, e["token"], key + ".token");
+      if (!t) return t.error();
+      if (t->size() < 8) return c.err(e["token"], key + ".token", "must have 8 characters or more");
+      cu.token_sha256 = sha256_hex(*t);
+    } else if (e["token_sha256"]) {
+      auto t = str(c, e["token_sha256"], key + ".token_sha256");
+      if (!t) return t.error();
+      if (!is_hex64(*t))
+        return c.err(e["token_sha256"], key + ".token_sha256",
+                     "must be 64 lower-case hex digits (sha256sum of the token)");
+      cu.token_sha256 = *t;
+    } else {
+      return c.err(e, key, "needs token or token_sha256");
+    }
+    out.push_back(std::move(cu));
+  }
+  return Status::Ok();
+}
+
+Status parse_ttl(const Ctx& c, const YAML::Node& root, double& def, double& max) {
+  YAML::Node n = root["ttl"];
+  if (!n) return Status::Ok();
+  if (Status s = only_keys(c, n, "ttl", {"default", "max"}); !s) return s;
+  if (n["default"]) {
+    auto v = number(c, n["default"], "ttl.default", 0, true);
+    if (!v) return v.error();
+    def = *v;
+  }
+  if (n["max"]) {
+    auto v = number(c, n["max"], "ttl.max", 0, true);
+    if (!v) return v.error();
+    max = *v;
+  }
+  if (max < def) return c.err(n, "ttl.max", "must be >= ttl.default (" + std::to_string(def) + ")");
+  return Status::Ok();
+}
+
+Status parse_mapping(const Ctx& c, const YAML::Node& root, std::string& strategy,
+                     double& time_budget, std::string& solver) {
+  YAML::Node n = root["mapping"];
+  if (!n) return Status::Ok();
+  if (Status s = only_keys(c, n, "mapping", {"strategy", "time_budget", "solver"}); !s) return s;
+  if (n["strategy"]) {
+    auto v = str(c, n["strategy"], "mapping.strategy");
+    if (!v) return v.error();
+    const auto& names = mapping::strategy_names();
+    if (std::find(names.begin(), names.end(), *v) == names.end()) {
+      std::string known;
+      for (const auto& s : names) known += (known.empty() ? "" : ", ") + s;
+      return c.err(n["strategy"], "mapping.strategy",
+                   "unknown strategy '" + *v + "' (known: " + known + ")");
+    }
+    strategy = *v;
+  }
+  if (n["time_budget"]) {
+    auto v = number(c, n["time_budget"], "mapping.time_budget", 0, true);
+    if (!v) return v.error();
+    time_budget = *v;
+  }
+  if (n["solver"]) {
+    auto v = str(c, n["solver"], "mapping.solver");
+    if (!v) return v.error();
+    solver = *v;
+  }
+  return Status::Ok();
+}
+
+struct ConsoleFields {
+  bool* enabled;
+  std::string* bind;
+  int* port;
+  std::string* advertise;
+  double* ticket_ttl_s;
+};
+
+Status parse_console(const Ctx& c, const YAML::Node& root, const ConsoleFields& f) {
+  YAML::Node n = root["console"];
+  if (!n) return Status::Ok();
+  if (Status s = only_keys(c, n, "console", {"bind", "port", "advertise", "ticket_ttl", "enabled"});
+      !s)
+    return s;
+  if (n["enabled"]) {
+    auto v = boolean(c, n["enabled"], "console.enabled");
+    if (!v) return v.error();
+    *f.enabled = *v;
+  }
+  if (n["bind"]) {
+    auto v = str(c, n["bind"], "console.bind");
+    if (!v) return v.error();
+    *f.bind = *v;
+  }
+  if (n["port"]) {
+    auto v = number(c, n["port"], "console.port", 0, false);
+    if (!v) return v.error();
+    if (*v > 65535) return c.err(n["port"], "console.port", "must be 0..65535");
+    *f.port = static_cast<int>(*v);
+  }
+  if (n["advertise"]) {
+    auto v = str(c, n["advertise"], "console.advertise");
+    if (!v) return v.error();
+    *f.advertise = *v;
+  }
+  if (n["ticket_ttl"]) {
+    auto v = number(c, n["ticket_ttl"], "console.ticket_ttl", 0, true);
+    if (!v) return v.error();
+    *f.ticket_ttl_s = *v;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::string& file,
+                                         const std::string& dir) {
+  Ctx c{file};
+  auto loaded = load_yaml(text, file);
+  if (!loaded) return loaded.error();
+  const YAML::Node root = *loaded;
   if (Status s = only_keys(c, root, "",
                            {"name", "substrate", "store", "listen", "tls", "customers", "ttl",
                             "mapping", "plugins", "console", "sweep_interval"});
@@ -159,22 +358,13 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
   PipDaemonConfig out;
   out.file = file;
   auto& p = out.pip;
-  auto required = [&](const char* key) -> Result<YAML::Node> {
-    YAML::Node n = root[key];
-    if (!n) return Error::invalid(file + ": " + key + ": missing (required)");
-    return n;
-  };
-
   {
-    auto n = required("name");
-    if (!n) return n.error();
-    auto v = str(c, *n, "name");
+    auto v = required_string(c, root, "name");
     if (!v) return v.error();
-    if (v->empty()) return c.err(*n, "name", "must not be empty");
     p.name = *v;
   }
   {
-    auto n = required("substrate");
+    auto n = required(c, root, "substrate");
     if (!n) return n.error();
     auto v = str(c, *n, "substrate");
     if (!v) return v.error();
@@ -190,125 +380,18 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
     if (!has_ul) return c.err(*n, "substrate", "'" + out.substrate_path + "' has no UL topology");
   }
   {
-    auto n = required("store");
+    auto n = required(c, root, "store");
     if (!n) return n.error();
     auto v = str(c, *n, "store");
     if (!v) return v.error();
     p.store_url = resolve_store(dir, *v);
   }
-  if (YAML::Node n = root["listen"]) {
-    auto v = str(c, n, "listen");
-    if (!v) return v.error();
-    auto colon = v->rfind(':');
-    if (colon == std::string::npos)
-      return c.err(n, "listen", "must be host:port (port 0 = any free port), is '" + *v + "'");
-    out.listen_host = v->substr(0, colon);
-    if (out.listen_host.size() > 1 && out.listen_host.front() == '[')
-      out.listen_host = out.listen_host.substr(1, out.listen_host.size() - 2);
-    try {
-      std::size_t used = 0;
-      out.listen_port = std::stoi(v->substr(colon + 1), &used);
-      if (used != v->size() - colon - 1) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      return c.err(n, "listen", "the port of '" + *v + "' is not a number");
-    }
-    if (out.listen_port < 0 || out.listen_port > 65535)
-      return c.err(n, "listen", "port must be 0..65535");
-  }
-  if (YAML::Node n = root["tls"]) {
-    if (Status s = only_keys(c, n, "tls", {"cert", "key"}); !s) return s.error();
-    if (!n["cert"] || !n["key"]) return c.err(n, "tls", "needs both cert and key");
-    auto cert = str(c, n["cert"], "tls.cert");
-    if (!cert) return cert.error();
-    auto key = str(c, n["key"], "tls.key");
-    if (!key) return key.error();
-    out.tls_cert = absolute(dir, *cert);
-    out.tls_key = absolute(dir, *key);
-    for (const auto& [k, f, node] : {std::tuple{"tls.cert", *out.tls_cert, n["cert"]},
-                                     std::tuple{"tls.key", *out.tls_key, n["key"]}})
-      if (!fs::exists(f)) return c.err(node, k, "no such file '" + f + "'");
-  }
-  {
-    auto n = required("customers");
-    if (!n) return n.error();
-    if (!n->IsSequence() || n->size() == 0)
-      return c.err(*n, "customers", "must be a non-empty list of {name, token | token_sha256}");
-    std::set<std::string> names;
-    for (std::size_t i = 0; i < n->size(); ++i) {
-      YAML::Node e = (*n)[i];
-      const std::string key = "customers[" + std::to_string(i) + "]";
-      if (Status s = only_keys(c, e, key, {"name", "token", "token_sha256"}); !s) return s.error();
-      if (!e["name"]) return c.err(e, key + ".name", "missing");
-      auto name = str(c, e["name"], key + ".name");
-      if (!name) return name.error();
-      if (name->empty()) return c.err(e["name"], key + ".name", "must not be empty");
-      if (!names.insert(*name).second)
-        return c.err(e["name"], key + ".name", "customer '" + *name + "' is listed twice");
-      Customer cu;
-      cu.name = *name;
-      if (e["token"] && e["token_sha256"])
-        return c.err(e, key, "give token or token_sha256, not both");
-      if (e["token"]) {
-        auto t = str(c, e["token"], key + ".token");
-        if (!t) return t.error();
-        if (t->size() < 8)
-          return c.err(e["token"], key + ".token", "must have 8 characters or more");
-        cu.token_sha256 = sha256_hex(*t);
-      } else if (e["token_sha256"]) {
-        auto t = str(c, e["token_sha256"], key + ".token_sha256");
-        if (!t) return t.error();
-        if (!is_hex64(*t))
-          return c.err(e["token_sha256"], key + ".token_sha256",
-                       "must be 64 lower-case hex digits (sha256sum of the token)");
-        cu.token_sha256 = *t;
-      } else {
-        return c.err(e, key, "needs token or token_sha256");
-      }
-      out.customers.push_back(std::move(cu));
-    }
-  }
-  if (YAML::Node n = root["ttl"]) {
-    if (Status s = only_keys(c, n, "ttl", {"default", "max"}); !s) return s.error();
-    if (n["default"]) {
-      auto v = number(c, n["default"], "ttl.default", 0, true);
-      if (!v) return v.error();
-      p.default_ttl_s = *v;
-    }
-    if (n["max"]) {
-      auto v = number(c, n["max"], "ttl.max", 0, true);
-      if (!v) return v.error();
-      p.max_ttl_s = *v;
-    }
-    if (p.max_ttl_s < p.default_ttl_s)
-      return c.err(n, "ttl.max",
-                   "must be >= ttl.default (" + std::to_string(p.default_ttl_s) + ")");
-  }
-  if (YAML::Node n = root["mapping"]) {
-    if (Status s = only_keys(c, n, "mapping", {"strategy", "time_budget", "solver"}); !s)
-      return s.error();
-    if (n["strategy"]) {
-      auto v = str(c, n["strategy"], "mapping.strategy");
-      if (!v) return v.error();
-      const auto& names = mapping::strategy_names();
-      if (std::find(names.begin(), names.end(), *v) == names.end()) {
-        std::string known;
-        for (const auto& s : names) known += (known.empty() ? "" : ", ") + s;
-        return c.err(n["strategy"], "mapping.strategy",
-                     "unknown strategy '" + *v + "' (known: " + known + ")");
-      }
-      p.strategy = *v;
-    }
-    if (n["time_budget"]) {
-      auto v = number(c, n["time_budget"], "mapping.time_budget", 0, true);
-      if (!v) return v.error();
-      p.time_budget_s = *v;
-    }
-    if (n["solver"]) {
-      auto v = str(c, n["solver"], "mapping.solver");
-      if (!v) return v.error();
-      p.solver = *v;
-    }
-  }
+  if (Status s = parse_listen(c, root, out.listen_host, out.listen_port); !s) return s.error();
+  if (Status s = parse_tls(c, root, dir, out.tls_cert, out.tls_key); !s) return s.error();
+  if (Status s = parse_customers(c, root, out.customers); !s) return s.error();
+  if (Status s = parse_ttl(c, root, p.default_ttl_s, p.max_ttl_s); !s) return s.error();
+  if (Status s = parse_mapping(c, root, p.strategy, p.time_budget_s, p.solver); !s)
+    return s.error();
   if (YAML::Node n = root["plugins"]) {
     if (Status s = only_keys(c, n, "plugins", {"sim"}); !s) return s.error();
     p.plugins.simulation = false;
@@ -413,38 +496,11 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
       return c.err(n, "plugins",
                    "no plugin enabled (the simulation plugin is the only one so far)");
   }
-  if (YAML::Node n = root["console"]) {
-    if (Status s =
-            only_keys(c, n, "console", {"bind", "port", "advertise", "ticket_ttl", "enabled"});
-        !s)
-      return s.error();
-    if (n["enabled"]) {
-      auto v = boolean(c, n["enabled"], "console.enabled");
-      if (!v) return v.error();
-      p.console = *v;
-    }
-    if (n["bind"]) {
-      auto v = str(c, n["bind"], "console.bind");
-      if (!v) return v.error();
-      p.console_bind = *v;
-    }
-    if (n["port"]) {
-      auto v = number(c, n["port"], "console.port", 0, false);
-      if (!v) return v.error();
-      if (*v > 65535) return c.err(n["port"], "console.port", "must be 0..65535");
-      p.console_port = static_cast<int>(*v);
-    }
-    if (n["advertise"]) {
-      auto v = str(c, n["advertise"], "console.advertise");
-      if (!v) return v.error();
-      p.console_advertise = *v;
-    }
-    if (n["ticket_ttl"]) {
-      auto v = number(c, n["ticket_ttl"], "console.ticket_ttl", 0, true);
-      if (!v) return v.error();
-      p.console_ticket_ttl_s = *v;
-    }
-  }
+  if (Status s = parse_console(c, root,
+                               {&p.console, &p.console_bind, &p.console_port, &p.console_advertise,
+                                &p.console_ticket_ttl_s});
+      !s)
+    return s.error();
   if (YAML::Node n = root["sweep_interval"]) {
     auto v = number(c, n, "sweep_interval", 0, true);
     if (!v) return v.error();
@@ -481,6 +537,233 @@ Result<PipDaemonConfig> load_pip_config(const std::string& path) {
   std::error_code ec;
   fs::path abs = fs::absolute(path, ec);
   return parse_pip_config(ss.str(), path, abs.parent_path().string());
+}
+
+// --- the VNP -----------------------------------------------------------------
+
+double VnpDaemonConfig::read_timeout_s() const {
+  return std::max(60.0, 2 * vnp.call_timeout_s);
+}
+
+namespace {
+
+// Each identifier is one capacity-1 resource in the VNP's store (unique
+// identifiers by reservation, roles/vnp/vnp_service.h), so a range is kept
+// to the size of the VLAN tag space.
+constexpr int kMaxIdentifiers = 4096;
+
+Result<int> whole(const Ctx& c, const YAML::Node& n, const std::string& key, double min,
+                  double max) {
+  auto v = number(c, n, key, min, false);
+  if (!v) return v.error();
+  if (*v != std::floor(*v) || *v > max)
+    return c.err(n, key,
+                 "must be a whole number " + std::to_string(static_cast<long long>(min)) + ".." +
+                     std::to_string(static_cast<long long>(max)));
+  return static_cast<int>(*v);
+}
+
+Status parse_providers(const Ctx& c, const YAML::Node& root, const std::string& dir,
+                       std::vector<DownstreamConfig>& out) {
+  auto n = required(c, root, "providers");
+  if (!n) return n.error();
+  if (!n->IsSequence() || n->size() == 0)
+    return c.err(*n, "providers", "must be a non-empty list of {name, url, token [, ca_file]}");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n->size(); ++i) {
+    YAML::Node e = (*n)[i];
+    const std::string key = "providers[" + std::to_string(i) + "]";
+    if (Status s = only_keys(c, e, key, {"name", "url", "token", "ca_file"}); !s) return s;
+    DownstreamConfig d;
+    for (const auto& [field, target] : {std::pair<const char*, std::string*>{"name", &d.name},
+                                        {"url", &d.url},
+                                        {"token", &d.token}}) {
+      if (!e[field]) return c.err(e, key + "." + field, "missing");
+      auto v = str(c, e[field], key + "." + field);
+      if (!v) return v.error();
+      if (v->empty()) return c.err(e[field], key + "." + field, "must not be empty");
+      *target = *v;
+    }
+    if (!names.insert(d.name).second)
+      return c.err(e["name"], key + ".name", "provider '" + d.name + "' is listed twice");
+    const bool https = d.url.rfind("https://", 0) == 0;
+    if (!https && d.url.rfind("http://", 0) != 0)
+      return c.err(e["url"], key + ".url",
+                   "must be http://host:port or https://host:port, is '" + d.url + "'");
+    if (e["ca_file"]) {
+      auto v = str(c, e["ca_file"], key + ".ca_file");
+      if (!v) return v.error();
+      if (!https) return c.err(e["ca_file"], key + ".ca_file", "only for an https:// url");
+      d.ca_file = absolute(dir, *v);
+      if (!fs::exists(d.ca_file))
+        return c.err(e["ca_file"], key + ".ca_file", "no such file '" + d.ca_file + "'");
+    }
+    out.push_back(std::move(d));
+  }
+  return Status::Ok();
+}
+
+Status parse_transit(const Ctx& c, const YAML::Node& root,
+                     const std::vector<DownstreamConfig>& providers,
+                     std::vector<roles::vnp::TransitLink>& out) {
+  YAML::Node n = root["transit"];
+  if (!n) return Status::Ok();
+  if (!n.IsSequence())
+    return c.err(n, "transit", "must be a list of {id, a, b [, capacity, identifiers, endpoints]}");
+  std::set<std::string> known;
+  for (const auto& p : providers) known.insert(p.name);
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    YAML::Node e = n[i];
+    const std::string key = "transit[" + std::to_string(i) + "]";
+    if (Status s = only_keys(c, e, key, {"id", "a", "b", "capacity", "identifiers", "endpoints"});
+        !s)
+      return s;
+    roles::vnp::TransitLink t;
+    using Field = std::pair<const char*, std::string*>;
+    for (const auto& [field, target] :
+         std::initializer_list<Field>{{"id", &t.id}, {"a", &t.a}, {"b", &t.b}}) {
+      if (!e[field]) return c.err(e, key + "." + field, "missing");
+      auto v = str(c, e[field], key + "." + field);
+      if (!v) return v.error();
+      if (v->empty()) return c.err(e[field], key + "." + field, "must not be empty");
+      *target = *v;
+    }
+    if (!ids.insert(t.id).second)
+      return c.err(e["id"], key + ".id", "transit link '" + t.id + "' is listed twice");
+    for (const auto& [field, name] : {std::pair{"a", t.a}, std::pair{"b", t.b}}) {
+      if (!known.count(name)) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        return c.err(e[field], key + "." + field,
+                     "'" + name + "' is not a configured provider (providers: " + list + ")");
+      }
+    }
+    if (t.a == t.b) return c.err(e["b"], key + ".b", "must differ from a ('" + t.a + "')");
+    if (e["capacity"]) {
+      auto v = number(c, e["capacity"], key + ".capacity", 0, false);
+      if (!v) return v.error();
+      t.capacity = *v;
+    }
+    if (YAML::Node r = e["identifiers"]) {
+      if (Status s = only_keys(c, r, key + ".identifiers", {"first", "last"}); !s) return s;
+      if (!r["first"] || !r["last"])
+        return c.err(r, key + ".identifiers", "needs both first and last");
+      auto first = whole(c, r["first"], key + ".identifiers.first", 0, 1e9);
+      if (!first) return first.error();
+      auto last = whole(c, r["last"], key + ".identifiers.last", 0, 1e9);
+      if (!last) return last.error();
+      if (*last < *first)
+        return c.err(r["last"], key + ".identifiers.last",
+                     "must be >= identifiers.first (" + std::to_string(*first) + ")");
+      if (*last - *first + 1 > kMaxIdentifiers)
+        return c.err(r, key + ".identifiers",
+                     "at most " + std::to_string(kMaxIdentifiers) + " identifiers per link");
+      t.first_identifier = *first;
+      t.last_identifier = *last;
+    }
+    if (YAML::Node ep = e["endpoints"]) {
+      if (Status s = only_keys(c, ep, key + ".endpoints", {"a", "b"}); !s) return s;
+      for (const auto& [field, target] :
+           std::initializer_list<Field>{{"a", &t.endpoint_a}, {"b", &t.endpoint_b}}) {
+        if (!ep[field]) continue;
+        auto v = str(c, ep[field], key + ".endpoints." + field);
+        if (!v) return v.error();
+        *target = *v;
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return Status::Ok();
+}
+
+Status parse_negotiation(const Ctx& c, const YAML::Node& root, roles::vnp::Config& v) {
+  YAML::Node n = root["negotiation"];
+  if (!n) return Status::Ok();
+  if (Status s = only_keys(
+          c, n, "negotiation",
+          {"parallel", "call_timeout", "split_attempts", "start_on_confirm", "retry_interval"});
+      !s)
+    return s;
+  if (n["parallel"]) {
+    auto b = boolean(c, n["parallel"], "negotiation.parallel");
+    if (!b) return b.error();
+    v.parallel = *b;
+  }
+  if (n["call_timeout"]) {
+    auto t = number(c, n["call_timeout"], "negotiation.call_timeout", 0, true);
+    if (!t) return t.error();
+    v.call_timeout_s = *t;
+  }
+  if (n["split_attempts"]) {
+    auto a = whole(c, n["split_attempts"], "negotiation.split_attempts", 1, 100);
+    if (!a) return a.error();
+    v.split_attempts = *a;
+  }
+  if (n["start_on_confirm"]) {
+    auto b = boolean(c, n["start_on_confirm"], "negotiation.start_on_confirm");
+    if (!b) return b.error();
+    v.start_on_confirm = *b;
+  }
+  if (n["retry_interval"]) {
+    auto t = number(c, n["retry_interval"], "negotiation.retry_interval", 0, false);
+    if (!t) return t.error();
+    v.retry_interval_s = *t;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<VnpDaemonConfig> parse_vnp_config(std::string_view text, const std::string& file,
+                                         const std::string& dir) {
+  Ctx c{file};
+  auto loaded = load_yaml(text, file);
+  if (!loaded) return loaded.error();
+  const YAML::Node root = *loaded;
+  if (Status s = only_keys(c, root, "",
+                           {"name", "store", "listen", "tls", "customers", "providers", "transit",
+                            "ttl", "mapping", "negotiation", "console"});
+      !s)
+    return s.error();
+  VnpDaemonConfig out;
+  out.file = file;
+  auto& v = out.vnp;
+  {
+    auto name = required_string(c, root, "name");
+    if (!name) return name.error();
+    v.name = *name;
+  }
+  {
+    auto store = required_string(c, root, "store");
+    if (!store) return store.error();
+    v.store_url = resolve_store(dir, *store);
+  }
+  if (Status s = parse_listen(c, root, out.listen_host, out.listen_port); !s) return s.error();
+  if (Status s = parse_tls(c, root, dir, out.tls_cert, out.tls_key); !s) return s.error();
+  if (Status s = parse_customers(c, root, out.customers); !s) return s.error();
+  if (Status s = parse_providers(c, root, dir, out.providers); !s) return s.error();
+  if (Status s = parse_transit(c, root, out.providers, v.transit); !s) return s.error();
+  if (Status s = parse_ttl(c, root, v.default_ttl_s, v.max_ttl_s); !s) return s.error();
+  if (Status s = parse_mapping(c, root, v.strategy, v.time_budget_s, v.solver); !s)
+    return s.error();
+  if (Status s = parse_negotiation(c, root, v); !s) return s.error();
+  if (Status s = parse_console(c, root,
+                               {&v.console, &v.console_bind, &v.console_port, &v.console_advertise,
+                                &v.console_ticket_ttl_s});
+      !s)
+    return s.error();
+  return out;
+}
+
+Result<VnpDaemonConfig> load_vnp_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error::io(path + ": cannot read the configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  return parse_vnp_config(ss.str(), path, abs.parent_path().string());
 }
 
 }  // namespace cloudnet::daemon

@@ -1,14 +1,22 @@
 // cloudnetd: the provider daemons. `cloudnetd pip --config FILE` serves a PIP
 // (CloudNet paper 4.2; thesis 8.2.2 negotiation and provisioning interface)
-// over the REST API of src/api.
+// over the REST API of src/api; `cloudnetd vnp --config FILE` serves a VNP
+// (issue 6, paper 5.1-5.7) the same way, buying from its providers through
+// api::RemoteProvider, so a VNP can itself be a provider of another VNP.
 //
 // On start it prints one line, which tests and scripts parse:
 //   cloudnetd: pip <name> listening on http://127.0.0.1:PORT
-// SIGTERM and SIGINT stop it gracefully (in-flight requests finish). SIGKILL
-// loses nothing committed: every state change is one store transaction, and
-// the next start reconciles what was mid-embedding (roles/pip/pip_service.h).
+//   cloudnetd: vnp <name> listening on http://127.0.0.1:PORT
+// and on stderr one "cloudnetd: recovered ..." line per VNet start-up
+// recovery touched. SIGTERM and SIGINT stop it gracefully (in-flight
+// requests finish). SIGKILL loses nothing committed: every state change is
+// one store transaction, and the next start reconciles what was
+// mid-embedding (roles/pip/pip_service.h) or rolls back / finishes what was
+// mid-negotiation (roles/vnp/vnp_service.h).
 #include <signal.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -18,8 +26,11 @@
 
 #include "daemon/config.h"
 #include "http/server.h"
+#include "roles/hiding.h"
 #include "roles/pip/pip_service.h"
+#include "roles/vnp/vnp_service.h"
 #ifdef CLOUDNETD_HAVE_API
+#include "api/remote_provider.h"
 #include "api/server.h"
 #endif
 
@@ -29,15 +40,15 @@ using cloudnet::Status;
 
 // The one call that puts the provider behind HTTP.
 void add_api(cloudnet::http::Server& server, cloudnet::roles::Provider& provider,
-             const cloudnet::daemon::PipDaemonConfig& config) {
+             const std::string& name, double max_ttl_s) {
 #ifdef CLOUDNETD_HAVE_API
   cloudnet::api::ApiOptions o;
-  o.name = config.pip.name;
-  o.max_ttl_s = config.pip.max_ttl_s;
+  o.name = name;
+  o.max_ttl_s = max_ttl_s;
   cloudnet::api::register_routes(server, provider, o);
 #else
   (void)provider;
-  const std::string name = config.pip.name;
+  (void)max_ttl_s;
   cloudnet::http::RouteOptions pub;
   pub.access = cloudnet::http::Access::kPublic;
   server.route(
@@ -49,20 +60,63 @@ void add_api(cloudnet::http::Server& server, cloudnet::roles::Provider& provider
 #endif
 }
 
-int run_pip(const std::string& config_path) {
-  auto cfg = cloudnet::daemon::load_pip_config(config_path);
-  if (!cfg) {
-    std::cerr << "cloudnetd: " << cfg.error().message << "\n";
-    return 2;
-  }
-  // Signals are taken by sigwait below; every thread started from here on
-  // inherits the mask, so none of them is interrupted by SIGTERM.
+// Signals are taken by sigwait (serve() below); every thread started after
+// this inherits the mask, so none of them is interrupted by SIGTERM.
+sigset_t block_stop_signals() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
+
+// Serves `inner` until SIGTERM/SIGINT; prints the listening line first.
+// The caller stops the provider afterwards. Everything the customers get
+// back passes `scrub` (information hiding, roles/hiding.h); the original
+// text of every refusal goes to stderr for the operator.
+template <class Config>
+int serve(cloudnet::roles::Provider& inner, cloudnet::roles::Scrubber scrub, const Config& cfg,
+          const char* role, const std::string& name, double max_ttl_s, sigset_t stop_signals) {
+  cloudnet::roles::HidingProvider provider(inner, std::move(scrub), [](const std::string& what) {
+    std::cerr << "cloudnetd: refused " << what << "\n";
+  });
+  cloudnet::http::ServerOptions so;
+  so.bind_address = cfg.listen_host;
+  so.port = cfg.listen_port;
+  if (cfg.tls_cert) so.tls = cloudnet::http::TlsFiles{*cfg.tls_cert, *cfg.tls_key};
+  auto customers = cfg.customers;
+  so.authenticator = [customers](std::string_view token) {
+    return cloudnet::daemon::authenticate(customers, token);
+  };
+  cloudnet::http::Server server(so);
+  add_api(server, provider, name, max_ttl_s);
+  auto port = server.start();
+  if (!port) {
+    std::cerr << "cloudnetd: listen on " << cfg.listen_host << ":" << cfg.listen_port << ": "
+              << port.error().message << "\n";
+    return 1;
+  }
+  std::string host = cfg.listen_host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::cout << "cloudnetd: " << role << " " << name << " listening on "
+            << (cfg.tls_cert ? "https://" : "http://") << host << ":" << *port << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << "cloudnetd: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  server.stop();
+  return 0;
+}
+
+int run_pip(const std::string& config_path) {
+  auto cfg = cloudnet::daemon::load_pip_config(config_path);
+  if (!cfg) {
+    std::cerr << "cloudnetd: " << cfg.error().message << "\n";
+    return 2;
+  }
+  const sigset_t stop_signals = block_stop_signals();
 
   if (!cfg->sim_failures.empty()) {
     if (Status s = cloudnet::daemon::install_sim_failures(*cfg); !s) {
@@ -80,33 +134,61 @@ int run_pip(const std::string& config_path) {
   for (const auto& line : (*pip)->reconcile_report().lines)
     std::cerr << "cloudnetd: recovered " << line << "\n";
 
-  cloudnet::http::ServerOptions so;
-  so.bind_address = cfg->listen_host;
-  so.port = cfg->listen_port;
-  if (cfg->tls_cert) so.tls = cloudnet::http::TlsFiles{*cfg->tls_cert, *cfg->tls_key};
-  auto customers = cfg->customers;
-  so.authenticator = [customers](std::string_view token) {
-    return cloudnet::daemon::authenticate(customers, token);
+  const auto names = std::make_shared<cloudnet::roles::SubstrateNames>(cfg->pip.substrate);
+  auto scrub = [names](const std::string& text) {
+    return cloudnet::roles::without_addresses(names->hide(text));
   };
-  cloudnet::http::Server server(so);
-  add_api(server, **pip, *cfg);
-  auto port = server.start();
-  if (!port) {
-    std::cerr << "cloudnetd: listen on " << cfg->listen_host << ":" << cfg->listen_port << ": "
-              << port.error().message << "\n";
+  const int rc =
+      serve(**pip, scrub, *cfg, "pip", cfg->pip.name, cfg->pip.max_ttl_s, stop_signals);
+  (*pip)->stop();
+  return rc;
+}
+
+int run_vnp(const std::string& config_path) {
+  auto cfg = cloudnet::daemon::load_vnp_config(config_path);
+  if (!cfg) {
+    std::cerr << "cloudnetd: " << cfg.error().message << "\n";
+    return 2;
+  }
+#ifdef CLOUDNETD_HAVE_API
+  const sigset_t stop_signals = block_stop_signals();
+  // Every provider is reached through the same REST API the VNP serves
+  // (api::RemoteProvider), whether it is a PIP or another VNP (thesis 3.2).
+  for (const auto& p : cfg->providers) {
+    cloudnet::http::ClientOptions o;
+    o.base_url = p.url;
+    o.bearer_token = p.token;
+    o.ca_file = p.ca_file;
+    o.read_timeout = std::chrono::milliseconds(std::llround(cfg->read_timeout_s() * 1000));
+    auto client = cloudnet::api::RemoteProvider::create(o);
+    if (!client) {
+      std::cerr << "cloudnetd: " << cfg->file << ": provider '" << p.name
+                << "': " << client.error().message << "\n";
+      return 2;
+    }
+    cloudnet::roles::vnp::Downstream d;
+    d.name = p.name;
+    d.provider = std::shared_ptr<cloudnet::roles::Provider>(std::move(*client));
+    d.account = cfg->vnp.name;  // informational: the token is what identifies the VNP
+    cfg->vnp.providers.push_back(std::move(d));
+  }
+  // Start-up recovery (pending negotiations rolled back or finished) talks
+  // to the providers before the API serves.
+  auto vnp = cloudnet::roles::vnp::VnpService::start(cfg->vnp);
+  if (!vnp) {
+    std::cerr << "cloudnetd: " << vnp.error().message << "\n";
     return 1;
   }
-  std::string host = cfg->listen_host;
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  std::cout << "cloudnetd: pip " << cfg->pip.name << " listening on "
-            << (cfg->tls_cert ? "https://" : "http://") << host << ":" << *port << std::endl;
-
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  std::cerr << "cloudnetd: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
-  server.stop();
-  (*pip)->stop();
-  return 0;
+  for (const auto& line : (*vnp)->recovery_report().lines)
+    std::cerr << "cloudnetd: recovered " << line << "\n";
+  // The VNP has no substrate of its own to hide; what it must not pass on
+  // is where its providers live.
+  return serve(**vnp, cloudnet::roles::without_addresses, *cfg, "vnp", cfg->vnp.name,
+               cfg->vnp.max_ttl_s, stop_signals);
+#else
+  std::cerr << "cloudnetd: " << cfg->file << ": this build has no API library (src/api)\n";
+  return 1;
+#endif
 }
 
 }  // namespace
@@ -120,6 +202,11 @@ int main(int argc, char** argv) {
   pip->add_option("--config", config, "YAML configuration (see src/daemon/config.h)")
       ->required()
       ->check(CLI::ExistingFile);
+  std::string vnp_config;
+  auto* vnp = app.add_subcommand("vnp", "run a VNP (virtual network provider)");
+  vnp->add_option("--config", vnp_config, "YAML configuration (see src/daemon/config.h)")
+      ->required()
+      ->check(CLI::ExistingFile);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -127,5 +214,6 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (*pip) return run_pip(config);
+  if (*vnp) return run_vnp(vnp_config);
   return 2;
 }

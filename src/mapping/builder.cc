@@ -66,13 +66,16 @@ FeatureRules rules_of(const std::vector<flerd::Feature>& features) {
   return r;
 }
 
-// The value an element offers for an attribute, if any.
-const flerd::Feature* offered(const std::vector<flerd::Feature>& features,
-                              const std::string& attribute) {
+// The values an element offers for an attribute. Usually one; an aggregate
+// such as a VNP's /node/host/pip element (CloudNet paper 5.2) states every
+// value found among the PIP's hosts, one Feature each.
+std::vector<const flerd::Feature*> offered(const std::vector<flerd::Feature>& features,
+                                           const std::string& attribute) {
+  std::vector<const flerd::Feature*> out;
   for (const auto& f : features) {
-    if (TypePath::parse_lenient(f.attribute).str() == attribute) return &f;
+    if (TypePath::parse_lenient(f.attribute).str() == attribute) out.push_back(&f);
   }
-  return nullptr;
+  return out;
 }
 
 // Checks an element's Features against rules. `strict`: a white-listed
@@ -83,36 +86,41 @@ std::string check_features(const FeatureRules& rules, const std::vector<flerd::F
                            bool strict, int* rank) {
   if (rank) *rank = 0;
   for (const auto& [attr, options] : rules.white) {
-    const flerd::Feature* have = offered(offer, attr);
-    if (!have) {
+    const std::vector<const flerd::Feature*> have = offered(offer, attr);
+    if (have.empty()) {
       if (strict) return "does not state " + attr + " (white list)";
       continue;
     }
     std::vector<std::int64_t> priorities;
     for (const auto* o : options) priorities.push_back(o->priority);
     std::sort(priorities.begin(), priorities.end());
-    bool ok = false;
-    for (const auto* o : options) {
-      if (flerd::feature_value_matches(o->value, have->value)) {
-        ok = true;
-        if (rank) {
-          const auto pos =
-              std::find(priorities.begin(), priorities.end(), o->priority) - priorities.begin();
-          *rank = std::max(*rank, static_cast<int>(pos));
-        }
+    // With several values offered (an aggregate), the best match counts.
+    int best = -1;
+    for (const auto* h : have) {
+      for (const auto* o : options) {
+        if (!flerd::feature_value_matches(o->value, h->value)) continue;
+        const auto pos =
+            std::find(priorities.begin(), priorities.end(), o->priority) - priorities.begin();
+        if (best < 0 || pos < best) best = static_cast<int>(pos);
         break;
       }
     }
-    if (!ok) {
-      std::string allowed;
+    if (best < 0) {
+      std::string allowed, values;
       for (const auto* o : options) allowed += (allowed.empty() ? "" : " or ") + o->value;
-      return "has " + attr + " = " + have->value + ", white list allows " + allowed;
+      for (const auto* h : have) values += (values.empty() ? "" : ", ") + h->value;
+      return "has " + attr + " = " + values + ", white list allows " + allowed;
     }
+    if (rank) *rank = std::max(*rank, best);
   }
   for (const auto& [attr, f] : rules.black) {
-    const flerd::Feature* have = offered(offer, attr);
-    if (have && flerd::feature_value_matches(f->value, have->value))
-      return "has " + attr + " = " + have->value + ", which is black-listed";
+    // Excluded only if every value offered is black-listed: an aggregate
+    // that also offers others can still avoid it.
+    const std::vector<const flerd::Feature*> have = offered(offer, attr);
+    if (!have.empty() && std::all_of(have.begin(), have.end(), [&](const flerd::Feature* h) {
+          return flerd::feature_value_matches(f->value, h->value);
+        }))
+      return "has " + attr + " = " + have.front()->value + ", which is black-listed";
   }
   return {};
 }

@@ -131,7 +131,7 @@ class PostgresConnection final : public Connection {
     return Status::Ok();
   }
 
-  bool usable() const override { return PQstatus(conn_) == CONNECTION_OK; }
+  bool usable() const override { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
   bool last_failure_retryable() const override { return retryable_; }
   bool last_commit_unknown() const override { return commit_unknown_; }
 
@@ -151,6 +151,11 @@ class PostgresConnection final : public Connection {
     msg = one_line(msg);
     retryable_ = is_retryable(sqlstate);
     Error::Code code = error_code(sqlstate);
+    // Every error the server sends carries a SQLSTATE; one without comes
+    // from libpq itself, i.e. the connection failed. libpq does not always
+    // mark the connection bad at once when the server vanished mid-command
+    // ("server closed the connection unexpectedly"), so it is retired here.
+    if (sqlstate.empty()) broken_ = true;
     if (!usable()) {
       code = Error::Code::kUnavailable;
       msg += " (connection lost)";
@@ -257,6 +262,7 @@ class PostgresConnection final : public Connection {
   }
 
   PGconn* conn_;
+  bool broken_ = false;  // a libpq-level failure: never reuse this connection
   const std::string target_;
   bool retryable_ = false;
   bool commit_unknown_ = false;

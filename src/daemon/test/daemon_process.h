@@ -34,8 +34,10 @@ struct Daemon {
   }
 };
 
-// Starts cloudnetd and reads its first stdout line (the listening line).
-inline bool start(Daemon& d, const std::string& config, std::string* err) {
+// Starts `cloudnetd <role>` and reads its first stdout line (the listening
+// line).
+inline bool start(Daemon& d, const std::string& config, std::string* err,
+                  const std::string& role = "pip") {
   int out[2];
   if (::pipe(out) != 0) return false;
   d.pid = ::fork();
@@ -44,7 +46,7 @@ inline bool start(Daemon& d, const std::string& config, std::string* err) {
     ::close(out[0]);
     ::close(out[1]);
     std::string bin = std::string(CLOUDNET_BINARY_DIR) + "/bin/cloudnetd";
-    ::execl(bin.c_str(), bin.c_str(), "pip", "--config", config.c_str(), nullptr);
+    ::execl(bin.c_str(), bin.c_str(), role.c_str(), "--config", config.c_str(), nullptr);
     ::_exit(127);
   }
   ::close(out[1]);
@@ -54,7 +56,8 @@ inline bool start(Daemon& d, const std::string& config, std::string* err) {
   ::close(out[0]);
   d.line = line;
   std::smatch m;
-  static const std::regex re("^cloudnetd: pip (\\S+) listening on http://127\\.0\\.0\\.1:(\\d+)$");
+  const std::regex re("^cloudnetd: " + role +
+                      " (\\S+) listening on https?://127\\.0\\.0\\.1:(\\d+)$");
   if (!std::regex_match(line, m, re)) {
     *err = "unexpected first line: '" + line + "'";
     return false;

@@ -264,6 +264,37 @@ TEST(Explain, WhiteListNobodyOffers) {
       << r.explanation[0];
 }
 
+// An element may state several values for one attribute: a VNP's
+// /node/host/pip aggregate lists every country its PIP has hosts in
+// (CloudNet paper 5.2). A white list is met if any value matches; a black
+// list excludes it only if every value is black-listed.
+TEST(Features, SeveralValuesOfOneAttribute) {
+  flerd::Document ul = load("examples/substrate-pip1.yaml");
+  const flerd::Document ol = load("examples/request-webservice.yaml");
+  for (auto& ne : ul.topologies[0].networkElements) {
+    if (ne.id == "s:host1") {  // Germany first, then USA
+      flerd::Feature de = ne.features.at(0);
+      de.value = "/Europe/Germany";
+      ne.features.insert(ne.features.begin(), de);
+    }
+    if (ne.id == "s:link3") {  // Afghanistan and Germany: avoidable
+      flerd::Feature de = ne.features.at(0);
+      de.value = "/Europe/Germany";
+      ne.features.push_back(de);
+    }
+  }
+  ul.resolve();
+  auto p = build(ul, ol);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const auto u = static_cast<std::size_t>(p->node_index("c:vhost1"));
+  EXPECT_TRUE(p->node_suitable[u][static_cast<std::size_t>(p->substrate_index("s:host1"))]);
+  EXPECT_TRUE(p->node_suitable[u][static_cast<std::size_t>(p->substrate_index("s:host2"))]);
+  EXPECT_FALSE(p->node_suitable[u][static_cast<std::size_t>(p->substrate_index("s:host3"))]);
+  ASSERT_EQ(p->links.size(), 1u);
+  EXPECT_TRUE(p->link_allowed[0][static_cast<std::size_t>(p->substrate_index("s:link3"))]);
+  EXPECT_TRUE(p->link_allowed[0][static_cast<std::size_t>(p->substrate_index("s:link1"))]);
+}
+
 TEST(Explain, BandwidthAboveEveryPath) {
   const flerd::Document ul = load("examples/substrate-pip1.yaml");
   flerd::Document ol = load("examples/request-webservice.yaml");

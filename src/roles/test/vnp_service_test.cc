@@ -1,7 +1,10 @@
 // The VNP (CloudNet paper 5.1-5.7) over in-process PIPs on SQLite with the
 // simulation plugin, through roles::Provider only: splits across 2 and 3
 // PIPs, all-or-nothing with cancellation, another split after a refusal, a
-// VNP over a VNP, provisioning fan-out, console chains, information hiding.
+// VNP over a VNP, provisioning fan-out, console chains, information hiding;
+// modify across PIPs (a part added, removed, changed; all or nothing; the
+// idempotency key; rollback, restart, recursion) and releases retried once
+// a PIP that did not answer is back.
 #include "roles/vnp/vnp_service.h"
 
 #include <gtest/gtest.h>
@@ -71,8 +74,9 @@ std::string substrate(const std::string& p, int hosts, int cores) {
   return y + "    Resource:\n" + res;
 }
 
-// `n` virtual hosts of `cpu` cores on a chain of 100 Mbps links.
-std::string chain(int n, int cpu, const std::string& net = "web") {
+// Virtual hosts v1, v2, ... of cpus[i] cores on a chain of 100 Mbps links.
+std::string chain_of(const std::vector<int>& cpus, const std::string& net = "web") {
+  const int n = static_cast<int>(cpus.size());
   std::string y =
       "namespaces: {c: /test/req}\nTopology:\n  - GraphLabel: {id: c:ol0, role_identifier: "
       "customer, graph_type: OL, graph_nr: 0, net_identifier: " +
@@ -94,8 +98,8 @@ std::string chain(int n, int cpu, const std::string& net = "web") {
     y += "      - {id: " + id + ", identifier: V" + std::to_string(v) +
          ", ne_type: /node/host/generic, graphLabel: c:ol0, resource: [" + id + "cpu]" +
          (ifs.empty() ? "" : ",\n         networkInterfaces: [" + ifs + "]") + "}\n";
-    res += "      - {id: " + id +
-           "cpu, attribute: /host/generic/CPU/amount, value: " + std::to_string(cpu) +
+    res += "      - {id: " + id + "cpu, attribute: /host/generic/CPU/amount, value: " +
+           std::to_string(cpus[static_cast<std::size_t>(v - 1)]) +
            ", resource_unit: cores, value_type: minimum, request_flag: true}\n";
   }
   for (int l = 1; l < n; ++l) {
@@ -114,25 +118,37 @@ std::string chain(int n, int cpu, const std::string& net = "web") {
   return y + "    Resource:\n" + res;
 }
 
+// `n` virtual hosts of `cpu` cores on a chain of 100 Mbps links.
+std::string chain(int n, int cpu, const std::string& net = "web") {
+  return chain_of(std::vector<int>(static_cast<std::size_t>(n), cpu), net);
+}
+
 flerd::Document parse(const std::string& yaml) {
   flerd::Loaded l = flerd::read_string(yaml, flerd::Format::kYaml, "test");
   EXPECT_TRUE(l.ok()) << l.diagnostics.format() << "\n" << yaml;
   return std::move(l.document);
 }
 
-// Wraps a provider; refuses every create while `refuse` is set, counts
-// creates and cancels.
+// Wraps a provider; refuses every create (modify) while `refuse`
+// (`refuse_modify`) is set, answers nothing while `unreachable`, counts
+// creates, modifies and releases.
 class Refusing final : public Provider {
  public:
   explicit Refusing(std::shared_ptr<Provider> inner) : inner_(std::move(inner)) {}
   std::atomic<bool> refuse{false};
+  std::atomic<bool> refuse_modify{false};
   std::atomic<int> creates{0};
+  std::atomic<int> modifies{0};
+  std::atomic<int> releases{0};  // cancels and deletes answered
   std::atomic<int> delay_ms{0};
-  std::atomic<bool> down{false};  // status() fails
+  std::atomic<bool> down{false};               // status() fails
+  std::atomic<bool> unreachable{false};        // every call fails
+  std::atomic<bool> down_after_modify{false};  // unreachable once a modify went through
   std::atomic<int> finished{0};
 
   Result<VNetInfo> create_vnet(const Caller& c, const flerd::Document& r,
                                const CreateOptions& o) override {
+    if (unreachable) return Error::unavailable("connection refused");
     ++creates;
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
     if (refuse) return Error::infeasible("refused by policy");
@@ -141,25 +157,38 @@ class Refusing final : public Provider {
     return out;
   }
   Result<VNetInfo> confirm_request(const Caller& c, const std::string& v) override {
+    if (unreachable) return Error::unavailable("connection refused");
     return inner_->confirm_request(c, v);
   }
   Result<VNetInfo> cancel_request(const Caller& c, const std::string& v) override {
+    if (unreachable) return Error::unavailable("connection refused");
+    ++releases;
     return inner_->cancel_request(c, v);
   }
   Result<VNetInfo> delete_vnet(const Caller& c, const std::string& v) override {
+    if (unreachable) return Error::unavailable("connection refused");
+    ++releases;
     return inner_->delete_vnet(c, v);
   }
   Result<VNetInfo> modify_vnet(const Caller& c, const std::string& v,
                                const flerd::Document& r) override {
-    return inner_->modify_vnet(c, v, r);
+    if (unreachable) return Error::unavailable("connection refused");
+    ++modifies;
+    if (refuse_modify) return Error::infeasible("modification refused by policy");
+    auto out = inner_->modify_vnet(c, v, r);
+    if (out && down_after_modify) unreachable = true;
+    return out;
   }
-  Result<Metrics> get_metrics(const Caller& c) override { return inner_->get_metrics(c); }
+  Result<Metrics> get_metrics(const Caller& c) override {
+    if (unreachable) return Error::unavailable("connection refused");
+    return inner_->get_metrics(c);
+  }
   Result<VNetInfo> provision(const Caller& c, const std::string& v, Action a,
                              const std::string& n) override {
     return inner_->provision(c, v, a, n);
   }
   Result<VNetInfo> status(const Caller& c, const std::string& v) override {
-    if (down) return Error::unavailable("connection refused");
+    if (down || unreachable) return Error::unavailable("connection refused");
     return inner_->status(c, v);
   }
   Result<std::vector<VNetInfo>> list(const Caller& c) override { return inner_->list(c); }
@@ -219,6 +248,7 @@ class VnpTest : public ::testing::Test {
     c.store_url = vnp_env_.back()->url();
     c.time_budget_s = 5;
     c.call_timeout_s = 60;
+    c.retry_interval_s = 0;  // tests call retry_pending() themselves
     return VnpService::start(std::move(c));
   }
 
@@ -331,6 +361,17 @@ TEST_F(VnpTest, SplitsAcrossTwoAndThreePips) {
   // Free everything again; then 3 nodes span all three PIPs.
   ASSERT_TRUE((*vnp)->delete_vnet(alice_, v2->id).ok());
   for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+  auto gone = (*vnp)->status(alice_, v2->id);
+  ASSERT_TRUE(gone.ok()) << gone.error().message;
+  EXPECT_EQ(gone->state, "deleted");
+  for (const auto& e : gone->elements) EXPECT_EQ(e.state, "deleted") << e.id;
+
+  // More than any provider has: refused by the VNP's own mapping, in terms
+  // of the providers' names, not the VNP's internal element ids.
+  auto huge = (*vnp)->create_vnet(alice_, parse(chain(1, 50, "huge")), {});
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().code, Error::Code::kInfeasible) << huge.error().message;
+  EXPECT_EQ(huge.error().message.find("v:p"), std::string::npos) << huge.error().message;
 
   auto v3 = (*vnp)->create_vnet(alice_, parse(chain(3, 3, "three")), {});
   ASSERT_TRUE(v3.ok()) << v3.error().message;
@@ -761,6 +802,616 @@ TEST_F(VnpTest, MultiHopTransitThroughIntermediatePip) {
   EXPECT_EQ(st->state, "running");
   ASSERT_TRUE((*vnp)->delete_vnet(alice_, v->id).ok());
   for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), p->name == "pb" ? 2.0 : 4.0) << p->name;
+}
+
+// --- modify (issue 6) and releases owed ------------------------------------------
+
+std::string site_of(const VNetInfo& i, const std::string& node) {
+  for (const auto& e : i.elements)
+    if (e.id == node) return e.site;
+  return "";
+}
+
+std::vector<store::Part> parts_of(VnpService& s, const std::string& vnet) {
+  auto p = s.store().read("p", [&](store::ProviderTx& tx) { return tx.parts(vnet); });
+  EXPECT_TRUE(p.ok());
+  return p.ok() ? *p : std::vector<store::Part>{};
+}
+
+std::vector<store::PendingTransaction> pending_of(VnpService& s) {
+  auto p = s.store().read("p", [](store::ProviderTx& tx) { return tx.pending(); });
+  EXPECT_TRUE(p.ok());
+  return p.ok() ? *p : std::vector<store::PendingTransaction>{};
+}
+
+std::set<std::string> identifiers_of(VnpService& s, const std::string& vnet) {
+  auto res = s.store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(vnet); });
+  EXPECT_TRUE(res.ok());
+  std::set<std::string> ids;
+  if (res.ok())
+    for (const auto& r : *res)
+      if (r.resource.find("/identifier/") != std::string::npos) ids.insert(r.resource);
+  return ids;
+}
+
+// v3 joins a running VNet across two PIPs and can only go to the third: the
+// PIP of v2 (which gains the link to v3) gets a modify, the third a create,
+// the PIP of v1 hears nothing (its partial, transit identifier included, is
+// unchanged).
+TEST_F(VnpTest, ModifyAddsNodeAtNewPip) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb", "pc"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = s.create_vnet(alice_, parse(chain(2, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  ASSERT_EQ(sites(*v).size(), 2u);
+  const std::string s1 = site_of(*v, "c:v1"), s2 = site_of(*v, "c:v2");
+  const auto ids_before = identifiers_of(s, v->id);
+  std::map<std::string, int> creates;
+  for (auto& p : pips_) creates[p->name] = p->front->creates;
+
+  auto m = s.modify_vnet(alice_, v->id, parse(chain(3, 3)));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(sites(*m), (std::set<std::string>{"pa", "pb", "pc"}));
+  EXPECT_EQ(site_of(*m, "c:v1"), s1);
+  EXPECT_EQ(site_of(*m, "c:v2"), s2);
+  const std::string s3 = site_of(*m, "c:v3");
+  for (auto& p : pips_) {
+    EXPECT_EQ(p->front->modifies, p->name == s2 ? 1 : 0) << p->name;
+    EXPECT_EQ(p->front->creates - creates[p->name], p->name == s3 ? 1 : 0) << p->name;
+    EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
+  }
+  EXPECT_EQ(parts_of(s, v->id).size(), 3u);
+  const auto ids_after = identifiers_of(s, v->id);
+  EXPECT_EQ(ids_after.size(), 2u);
+  for (const auto& id : ids_before) EXPECT_TRUE(ids_after.count(id)) << id;  // l1 keeps its tag
+  EXPECT_TRUE(pending_of(s).empty());
+  auto st = s.status(alice_, v->id);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");  // the new part's node was started (paper 5.7)
+  expect_hidden(dump(*m), "modify");
+  auto cons = s.store().check_consistency();
+  ASSERT_TRUE(cons.ok());
+  EXPECT_TRUE(cons->empty());
+  ASSERT_TRUE(s.delete_vnet(alice_, v->id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+}
+
+// The reverse: v3 goes, so its PIP's part is deleted, v2's PIP loses the
+// link (modify), v1's PIP hears nothing, and l2's transit identifier is free.
+TEST_F(VnpTest, ModifyRemovesAllNodesOfOnePip) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb", "pc"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = s.create_vnet(alice_, parse(chain(3, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  ASSERT_EQ(sites(*v).size(), 3u);
+  const std::string s1 = site_of(*v, "c:v1"), s2 = site_of(*v, "c:v2"), s3 = site_of(*v, "c:v3");
+  auto m = s.modify_vnet(alice_, v->id, parse(chain(2, 3)));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(sites(*m), (std::set<std::string>{s1, s2}));
+  for (auto& p : pips_) {
+    EXPECT_EQ(p->front->modifies, p->name == s2 ? 1 : 0) << p->name;
+    EXPECT_EQ(p->front->releases, p->name == s3 ? 1 : 0) << p->name;
+    EXPECT_DOUBLE_EQ(free_cpu(*p), p->name == s3 ? 4.0 : 1.0) << p->name;
+  }
+  auto parts = parts_of(s, v->id);
+  ASSERT_EQ(parts.size(), 2u);
+  for (const auto& p : parts) EXPECT_NE(p.provider, s3);
+  EXPECT_EQ(identifiers_of(s, v->id).size(), 1u);
+  EXPECT_TRUE(pending_of(s).empty());
+  auto st = s.status(alice_, v->id);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");
+  EXPECT_EQ(st->elements.size(), 3u);  // v1, v2, l1
+}
+
+// A node changes within its PIP: only that PIP sees a modify.
+TEST_F(VnpTest, ModifyWithinOnePipTouchesOnlyIt) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = s.create_vnet(alice_, parse(chain(2, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  const std::string s1 = site_of(*v, "c:v1");
+  auto m = s.modify_vnet(alice_, v->id, parse(chain_of({2, 3})));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(site_of(*m, "c:v1"), s1);
+  for (auto& p : pips_) {
+    EXPECT_EQ(p->front->modifies, p->name == s1 ? 1 : 0) << p->name;
+    EXPECT_EQ(p->front->releases, 0) << p->name;
+    EXPECT_DOUBLE_EQ(free_cpu(*p), p->name == s1 ? 2.0 : 1.0) << p->name;
+  }
+  EXPECT_NE(m->detail.find("changed at " + s1), std::string::npos) << m->detail;
+  // The customer's view is the new request.
+  auto doc = s.document(alice_, v->id);
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  const flerd::Resource* cpu = doc->resource("c:v1cpu");
+  ASSERT_NE(cpu, nullptr);
+  EXPECT_DOUBLE_EQ(cpu->value, 2.0);
+  // A tentative VNet can be modified too (as at the PIP).
+  auto t = s.create_vnet(alice_, parse(chain(1, 1, "small")), {});
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  auto tm = s.modify_vnet(alice_, t->id, parse(chain(1, 1, "small")));
+  ASSERT_TRUE(tm.ok()) << tm.error().message;
+  EXPECT_EQ(tm->state, "tentative");
+  EXPECT_NE(tm->detail.find("no provider's part changed"), std::string::npos) << tm->detail;
+  ASSERT_TRUE(s.cancel_request(alice_, t->id).ok());
+  auto gone = s.modify_vnet(alice_, t->id, parse(chain(1, 1, "small")));
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, Error::Code::kConflict);
+}
+
+// All or nothing across providers: a modify that needs v1's PIP to change,
+// v2's PIP to change and pc to take v3 fails (pc refuses the create; then
+// v1's PIP refuses its modify) and leaves every PIP and the VNP exactly as
+// before.
+TEST_F(VnpTest, RefusedModifyLeavesEveryPipAsBefore) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  std::vector<TransitLink> t = full_mesh({"pa", "pb", "pc"});
+  auto vnp = make_vnp("vnp1", downstream(), t);
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  // Two nodes of 3 cores can only be at pa and pb if pc is excluded: pc
+  // refuses the first create, the split without it is pa + pb.
+  pips_[2]->front->refuse = true;
+  auto v = s.create_vnet(alice_, parse(chain(2, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  ASSERT_EQ(sites(*v), (std::set<std::string>{"pa", "pb"}));
+  const std::string s1 = site_of(*v, "c:v1");
+
+  struct Snapshot {
+    std::map<std::string, std::map<std::string, double>> available;
+    std::vector<std::string> parts;  // provider remote state updated_at
+    std::vector<store::Reservation> vnp_reservations;
+    std::map<std::string, std::vector<store::Reservation>> pip_reservations;
+    std::map<std::string, std::vector<store::Element>> pip_elements;
+    std::string ol0, ml;
+  };
+  auto snapshot = [&] {
+    Snapshot sn;
+    for (auto& p : pips_) {
+      auto m = p->svc->get_metrics(Caller{"vnp", {}});
+      EXPECT_TRUE(m.ok());
+      for (const auto& [attr, a] : m->resources) sn.available[p->name][attr] = a.available;
+    }
+    const auto parts = parts_of(s, v->id);
+    for (const auto& part : parts)
+      sn.parts.push_back(part.provider + " " + part.remote_vnet + " " + part.state + " " +
+                         std::to_string(part.updated_at));
+    for (const auto& part : parts)
+      for (auto& p : pips_)
+        if (p->name == part.provider) {
+          auto r = p->svc->store().read(
+              "r", [&](store::ProviderTx& tx) { return tx.reservations(part.remote_vnet); });
+          EXPECT_TRUE(r.ok());
+          sn.pip_reservations[p->name] = *r;
+          auto e = p->svc->store().read(
+              "e", [&](store::ProviderTx& tx) { return tx.elements(part.remote_vnet); });
+          EXPECT_TRUE(e.ok());
+          for (auto el : *e) {
+            el.state.clear();
+            sn.pip_elements[p->name].push_back(el);
+          }
+        }
+    auto r = s.store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(v->id); });
+    EXPECT_TRUE(r.ok());
+    sn.vnp_reservations = *r;
+    auto ol0 = s.store().read(
+        "d", [&](store::ProviderTx& tx) { return tx.document(v->id, store::Layer::kOL0); });
+    auto ml = s.store().read(
+        "d", [&](store::ProviderTx& tx) { return tx.document(v->id, store::Layer::kML); });
+    EXPECT_TRUE(ol0.ok() && ml.ok());
+    sn.ol0 = ol0->body;
+    sn.ml = ml->body;
+    return sn;
+  };
+  auto expect_same = [&](const Snapshot& a, const Snapshot& b, const std::string& what) {
+    EXPECT_EQ(a.available, b.available) << what;
+    EXPECT_EQ(a.parts, b.parts) << what;
+    EXPECT_EQ(a.vnp_reservations, b.vnp_reservations) << what;
+    EXPECT_EQ(a.pip_reservations, b.pip_reservations) << what;
+    EXPECT_EQ(a.pip_elements, b.pip_elements) << what;
+    EXPECT_EQ(a.ol0, b.ol0) << what;
+    EXPECT_EQ(a.ml, b.ml) << what;
+    EXPECT_TRUE(pending_of(s).empty()) << what;
+    auto cons = s.store().check_consistency();
+    ASSERT_TRUE(cons.ok());
+    EXPECT_TRUE(cons->empty()) << what;
+  };
+  const Snapshot before = snapshot();
+
+  // v1 and v2 shrink (both partials change), v3 needs pc, which refuses.
+  const auto bigger = parse(chain_of({2, 2, 3}));
+  auto m = s.modify_vnet(alice_, v->id, bigger);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, Error::Code::kInfeasible) << m.error().message;
+  EXPECT_NE(m.error().message.find("pc: refused by policy"), std::string::npos)
+      << m.error().message;
+  expect_same(before, snapshot(), "after pc refused");
+
+  // pc grants, but v1's PIP refuses its modify: pc's new part is cancelled,
+  // v2's PIP gets its old part back.
+  pips_[2]->front->refuse = false;
+  for (auto& p : pips_)
+    if (p->name == s1) p->front->refuse_modify = true;
+  m = s.modify_vnet(alice_, v->id, bigger);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message.find("modification refused by policy"), std::string::npos)
+      << m.error().message;
+  EXPECT_EQ(pips_[2]->front->releases, 1);
+  expect_same(before, snapshot(), "after " + s1 + " refused");
+
+  // Everyone agrees: the same modify goes through.
+  for (auto& p : pips_) p->front->refuse_modify = false;
+  m = s.modify_vnet(alice_, v->id, bigger);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(sites(*m), (std::set<std::string>{"pa", "pb", "pc"}));
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[2]), 1.0);
+}
+
+// The customer's idempotency key: the same modify twice runs once; the key
+// with another request is kConflict.
+TEST_F(VnpTest, ModifyWithIdempotencyKeyRunsOnce) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = s.create_vnet(alice_, parse(chain(2, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  Caller keyed{"alice", "modify-1"};
+  auto first = s.modify_vnet(keyed, v->id, parse(chain_of({2, 3})));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto again = s.modify_vnet(keyed, v->id, parse(chain_of({2, 3})));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->id, v->id);
+  int modifies = 0;
+  for (auto& p : pips_) modifies += p->front->modifies;
+  EXPECT_EQ(modifies, 1);
+  auto other = s.modify_vnet(keyed, v->id, parse(chain_of({1, 3})));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, Error::Code::kConflict);
+  // Another customer's VNet does not exist for bob.
+  auto bob = s.modify_vnet(Caller{"bob", {}}, v->id, parse(chain_of({1, 3})));
+  ASSERT_FALSE(bob.ok());
+  EXPECT_EQ(bob.error().code, Error::Code::kNotFound);
+}
+
+// A provider that does not answer a release is asked again until it does:
+// after a delete (its confirmed part), after a confirm it missed (the
+// customer gets the reason, the other part is released at once), and across
+// a VNP restart. Nothing is left anywhere in the end.
+TEST_F(VnpTest, ReleaseRetriedAfterProviderComesBack) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
+  Config c;
+  c.name = "vnp1";
+  c.providers = downstream();
+  c.transit = full_mesh({"pa", "pb"});
+  c.store_url = vnp_env_.back()->url();
+  c.time_budget_s = 5;
+  c.retry_interval_s = 0;
+  auto& pb = *pips_[1]->front;
+  {
+    auto vnp = VnpService::start(c);
+    ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+    auto& s = **vnp;
+    CreateOptions o;
+    o.confirm = true;
+    auto v = s.create_vnet(alice_, parse(chain(2, 3)), o);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+
+    // 1. Delete while pb is down: the customer's VNet is gone, pb's part is
+    // owed a delete.
+    pb.unreachable = true;
+    auto d = s.delete_vnet(alice_, v->id);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->state, "deleted");
+    EXPECT_NE(d->detail.find("pb: connection refused"), std::string::npos) << d->detail;
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 4.0);
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 1.0);  // still held at pb
+    ASSERT_EQ(pending_of(s).size(), 1u);
+    EXPECT_EQ(pending_of(s)[0].operation, "release");
+    EXPECT_EQ(s.retry_pending(), 1u);  // still down
+    pb.unreachable = false;
+    EXPECT_EQ(s.retry_pending(), 0u);
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 4.0);
+    EXPECT_TRUE(pending_of(s).empty());
+
+    // 2. pb dies between create and confirm: the confirm fails with pb's
+    // reason, pa's part is released at once, pb's when it is back.
+    auto t = s.create_vnet(alice_, parse(chain(2, 3, "second")), {});
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    pb.unreachable = true;
+    auto conf = s.confirm_request(alice_, t->id);
+    ASSERT_FALSE(conf.ok());
+    EXPECT_EQ(conf.error().code, Error::Code::kUnavailable);
+    EXPECT_NE(conf.error().message.find("pb: connection refused"), std::string::npos)
+        << conf.error().message;
+    EXPECT_EQ(s.status(alice_, t->id)->state, "deleted");
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 4.0);
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 1.0);
+    ASSERT_EQ(pending_of(s).size(), 1u);
+
+    // 3. A third one deleted while pb is down, then the VNP stops.
+    pb.unreachable = false;
+    EXPECT_EQ(s.retry_pending(), 0u);
+    EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 4.0);
+    auto u = s.create_vnet(alice_, parse(chain(2, 3, "third")), o);
+    ASSERT_TRUE(u.ok()) << u.error().message;
+    pb.unreachable = true;
+    ASSERT_TRUE(s.delete_vnet(alice_, u->id).ok());
+    EXPECT_EQ(pending_of(s).size(), 1u);
+  }
+  // The restart retries it (pb is back) ...
+  pb.unreachable = false;
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 1.0);
+  {
+    auto vnp = VnpService::start(c);
+    ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+    ASSERT_EQ((*vnp)->recovery_report().lines.size(), 1u);
+    EXPECT_NE((*vnp)->recovery_report().lines[0].find("1 done"), std::string::npos)
+        << (*vnp)->recovery_report().lines[0];
+    EXPECT_TRUE(pending_of(**vnp).empty());
+  }
+  for (auto& p : pips_) {
+    EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+    auto cons = p->svc->store().check_consistency();
+    ASSERT_TRUE(cons.ok());
+    EXPECT_TRUE(cons->empty()) << p->name;
+  }
+  // ... and so does the background sweep.
+  c.retry_interval_s = 0.05;
+  auto vnp = VnpService::start(c);
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  CreateOptions o;
+  o.confirm = true;
+  auto w = (*vnp)->create_vnet(alice_, parse(chain(2, 3, "fourth")), o);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  pb.unreachable = true;
+  ASSERT_TRUE((*vnp)->delete_vnet(alice_, w->id).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(pending_of(**vnp).size(), 1u);
+  pb.unreachable = false;
+  for (int i = 0; i < 100 && !pending_of(**vnp).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(pending_of(**vnp).empty());
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[1]), 4.0);
+}
+
+// A modify interrupted by a crash (the pending record written, a new part
+// granted, the VNP gone before the commit) is rolled back at restart: the
+// new part is found again by its key and cancelled, the VNet is as before.
+TEST_F(VnpTest, RestartRollsBackInterruptedModify) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
+  Config c;
+  c.name = "vnp1";
+  c.providers = downstream();
+  c.transit = full_mesh({"pa", "pb", "pc"});
+  c.store_url = vnp_env_.back()->url();
+  c.time_budget_s = 5;
+  c.retry_interval_s = 0;
+  std::string id;
+  {
+    auto s = VnpService::start(c);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    CreateOptions o;
+    o.confirm = true;
+    auto v = (*s)->create_vnet(alice_, parse(chain(1, 3)), o);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    id = v->id;
+    // What modify records before negotiating, then a part granted at a
+    // PIP not involved yet, with the key modify would have used.
+    const std::string part = flerd::write_string(parse(chain(1, 2, "extra")), flerd::Format::kYaml);
+    std::string prov;
+    for (auto& p : pips_)
+      if (p->name != site_of(*v, "c:v1") && prov.empty()) prov = p->name;
+    auto rs = (*s)->store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(id); });
+    ASSERT_TRUE(rs.ok());
+    const std::string payload = "#nonce\n2\nm7#reservations\n0\n#ttl\n2\n60new/" + prov + "\n" +
+                                std::to_string(part.size()) + "\n" + part;
+    auto pend = (*s)->store().write("crash", [&](store::ProviderTx& tx) {
+      return tx.add_pending(id, "modify", "negotiating", payload);
+    });
+    ASSERT_TRUE(pend.ok());
+    Caller key{"vnp", "vnp-" + id + "-" + prov + "-m7"};
+    CreateOptions co;
+    co.ttl_s = 60;
+    for (auto& p : pips_)
+      if (p->name == prov) {
+        ASSERT_TRUE(p->svc->create_vnet(key, parse(part), co).ok());
+        EXPECT_DOUBLE_EQ(free_cpu(*p), 2.0);
+      }
+  }
+  auto s = VnpService::start(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ((*s)->recovery_report().lines.size(), 1u);
+  EXPECT_NE((*s)->recovery_report().lines[0].find("modify rolled back"), std::string::npos)
+      << (*s)->recovery_report().lines[0];
+  EXPECT_TRUE(pending_of(**s).empty());
+  double total = 0;
+  for (auto& p : pips_) total += free_cpu(*p);
+  EXPECT_DOUBLE_EQ(total, 12.0 - 3.0);  // only v1 holds anything
+  EXPECT_EQ(parts_of(**s, id).size(), 1u);
+}
+
+// A rollback a provider does not answer is not forgotten either: pb applied
+// the change, pc refused, and pb is gone before it can be given its old
+// part back. The modify fails, the record stays (the VNet cannot be modified
+// meanwhile), and once pb is back the retry restores its part.
+TEST_F(VnpTest, ModifyRollbackRetriedAfterProviderComesBack) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb", "pc"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  pips_[2]->front->refuse = true;
+  auto v = s.create_vnet(alice_, parse(chain(2, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  const std::string s2 = site_of(*v, "c:v2");
+  Refusing* front = nullptr;
+  pip::PipService* svc = nullptr;
+  std::string remote;
+  for (auto& p : pips_)
+    if (p->name == s2) {
+      front = p->front.get();
+      svc = p->svc.get();
+    }
+  for (const auto& part : parts_of(s, v->id))
+    if (part.provider == s2) remote = part.remote_vnet;
+  ASSERT_TRUE(front && svc && !remote.empty());
+  auto pip_reservations = [&] {
+    auto r = svc->store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(remote); });
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : std::vector<store::Reservation>{};
+  };
+  const auto before = pip_reservations();
+  const auto vnp_before =
+      s.store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(v->id); });
+  ASSERT_TRUE(vnp_before.ok());
+
+  // v2 grows a link to v3 (v2's PIP changes), v3 needs pc, which refuses.
+  front->down_after_modify = true;
+  auto m = s.modify_vnet(alice_, v->id, parse(chain_of({3, 3, 3})));
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message.find("still being restored"), std::string::npos) << m.error().message;
+  auto pend = pending_of(s);
+  ASSERT_EQ(pend.size(), 1u);
+  EXPECT_EQ(pend[0].operation, "modify");
+  EXPECT_EQ(pend[0].state, "rolling-back");
+  auto busy = s.modify_vnet(alice_, v->id, parse(chain(2, 3)));
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code, Error::Code::kUnavailable);
+  EXPECT_EQ(s.retry_pending(), 1u);  // still down
+
+  front->down_after_modify = false;
+  front->unreachable = false;
+  EXPECT_EQ(s.retry_pending(), 0u);
+  EXPECT_TRUE(pending_of(s).empty());
+  EXPECT_EQ(pip_reservations(), before);
+  const auto vnp_after =
+      s.store().read("r", [&](store::ProviderTx& tx) { return tx.reservations(v->id); });
+  ASSERT_TRUE(vnp_after.ok());
+  EXPECT_EQ(*vnp_after, *vnp_before);
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[2]), 4.0);
+  auto again = s.modify_vnet(alice_, v->id, parse(chain(2, 3)));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+}
+
+// A node added at a PIP that already hosts part of a running VNet boots like
+// the rest (paper 5.7).
+TEST_F(VnpTest, ModifyAddsNodeAtExistingPipAndStartsIt) {
+  add_pip("pa", 2, 4);
+  auto vnp = make_vnp("vnp1", downstream(), {});
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = s.create_vnet(alice_, parse(chain(1, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->state, "running");
+  auto m = s.modify_vnet(alice_, v->id, parse(chain(2, 3)));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(pips_[0]->front->modifies, 1);
+  EXPECT_EQ(m->state, "running") << dump(*m);
+  for (const auto& e : m->elements) EXPECT_EQ(e.state, "running") << e.id << " " << m->detail;
+  EXPECT_DOUBLE_EQ(free_cpu(*pips_[0]), 2.0);
+}
+
+// Recursion (thesis 3.2): the upper VNP's modify reaches the lower VNP as a
+// modify of its partial (stubs and transit included), which the lower VNP
+// passes on to the one PIP whose part changed.
+TEST_F(VnpTest, ModifyThroughVnpOverVnp) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  std::vector<Downstream> lower_ds = {{"pa", pips_[0]->front, "vnp"},
+                                      {"pb", pips_[1]->front, "vnp"}};
+  auto lower = make_vnp("lower", lower_ds, full_mesh({"pa", "pb"}));
+  ASSERT_TRUE(lower.ok()) << lower.error().message;
+  std::shared_ptr<Provider> lp(std::move(*lower));
+  auto upper = make_vnp("upper", {{"lower", lp, "upper"}, {"pc", pips_[2]->front, "vnp"}},
+                        full_mesh({"lower", "pc"}));
+  ASSERT_TRUE(upper.ok()) << upper.error().message;
+  CreateOptions o;
+  o.confirm = true;
+  auto v = (*upper)->create_vnet(alice_, parse(chain(3, 3)), o);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  ASSERT_EQ(sites(*v), (std::set<std::string>{"lower", "pc"}));
+  // The node to shrink: one the lower VNP holds.
+  std::string node;
+  for (const auto& e : v->elements)
+    if (e.kind == "node" && e.site == "lower" && node.empty()) node = e.id;
+  std::vector<int> cpus = {3, 3, 3};
+  cpus[static_cast<std::size_t>(node.back() - '1')] = 2;
+  auto m = (*upper)->modify_vnet(alice_, v->id, parse(chain_of(cpus)));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(sites(*m), (std::set<std::string>{"lower", "pc"}));
+  EXPECT_EQ(pips_[2]->front->modifies, 0);
+  EXPECT_EQ(pips_[0]->front->modifies + pips_[1]->front->modifies, 1);
+  double total = 0;
+  for (auto& p : pips_) total += free_cpu(*p);
+  EXPECT_DOUBLE_EQ(total, 12.0 - 8.0);
+  auto st = (*upper)->status(alice_, v->id);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");
+  expect_hidden(dump(*m), "modify");
+  ASSERT_TRUE((*upper)->delete_vnet(alice_, v->id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+}
+
+// A tentative VNet grows a tentative part (expiring with it); the confirm
+// then confirms every part, the new one included.
+TEST_F(VnpTest, ModifyTentativeThenConfirm) {
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  add_pip("pc", 1, 4);
+  auto vnp = make_vnp("vnp1", downstream(), full_mesh({"pa", "pb", "pc"}));
+  ASSERT_TRUE(vnp.ok()) << vnp.error().message;
+  auto& s = **vnp;
+  auto v = s.create_vnet(alice_, parse(chain(2, 3)), {});
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  auto m = s.modify_vnet(alice_, v->id, parse(chain(3, 3)));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->state, "tentative");
+  EXPECT_EQ(m->expires_at_ms, v->expires_at_ms);
+  auto parts = parts_of(s, v->id);
+  ASSERT_EQ(parts.size(), 3u);
+  for (const auto& p : parts) EXPECT_EQ(p.state, "tentative") << p.provider;
+  auto c = s.confirm_request(alice_, v->id);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->state, "running");
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
 }
 
 }  // namespace

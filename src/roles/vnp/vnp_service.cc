@@ -19,6 +19,7 @@
 #include "flerd/vocabulary.h"
 #include "mapping/builder.h"
 #include "mapping/strategy.h"
+#include "roles/hiding.h"
 
 namespace cloudnet::roles::vnp {
 
@@ -264,6 +265,140 @@ std::string split_text(const Split& sp) {
   return out.str();
 }
 
+// The inverse of split_text: the split a VNet has now (modify starts from it).
+Split parse_split(const std::string& text) {
+  Split sp;
+  std::map<std::string, Crossing> crossing;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string kind, a, b;
+    f >> kind >> a >> b;
+    if (kind == "node") {
+      sp.node_site[a] = b;
+      sp.providers.insert(b);
+    } else if (kind == "link") {
+      sp.link_sites[a] = split(b, ',');
+      for (const auto& p : sp.link_sites[a]) sp.providers.insert(p);
+    } else if (kind == "transit") {
+      int identifier = 0;
+      double bandwidth = 0;
+      f >> identifier >> bandwidth;
+      Crossing& c = crossing[a];
+      c.link = a;
+      c.transit.push_back(b);
+      c.identifier.push_back(identifier);
+      c.bandwidth = bandwidth;
+    }
+  }
+  for (auto& [link, c] : crossing) {
+    c.path = sp.link_sites[link];
+    sp.crossings.push_back(std::move(c));
+  }
+  return sp;
+}
+
+// A release the VNP still owes a provider (pending operation "release",
+// state "cancel" or "delete"): "<provider>\n<remote vnet>".
+std::string release_payload(const store::Part& p) {
+  return p.provider + "\n" + p.remote_vnet;
+}
+store::Part release_part(const store::PendingTransaction& t) {
+  store::Part p;
+  p.vnet = t.vnet;
+  const std::size_t nl = t.payload.find('\n');
+  p.provider = t.payload.substr(0, nl);
+  p.remote_vnet = nl == std::string::npos ? "" : t.payload.substr(nl + 1);
+  p.state = t.state == "cancel" ? "tentative" : "confirmed";
+  return p;
+}
+
+// Reservations as text (a pending modify keeps the VNet's old ones to go
+// back to): "<resource>\t<amount>" per line, amounts exact.
+std::string reservations_text(const std::vector<store::Reservation>& rs) {
+  std::string out;
+  char buf[40];
+  for (const auto& r : rs) {
+    std::snprintf(buf, sizeof buf, "%.17g", r.amount);
+    out += r.resource + "\t" + buf + "\n";
+  }
+  return out;
+}
+std::vector<store::Reservation> parse_reservations(const std::string& text) {
+  std::vector<store::Reservation> out;
+  for (const auto& line : split(text, '\n')) {
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    out.push_back({line.substr(0, tab), std::strtod(line.c_str() + tab + 1, nullptr)});
+  }
+  return out;
+}
+
+// The store has no calls yet for replacing a VNet's reservations or
+// elements or for dropping a part (the PIP's modify has the same gap,
+// roles/pip/pip_service.cc replace_holding); the SQL is the store schema's
+// (store/provider_schema.cc), inside the caller's transaction. Capacity is
+// checked against every other VNet exactly as ProviderTx::reserve does, so a
+// modify never over-books a transit link or hands out a taken identifier.
+Status replace_reservations(store::ProviderTx& tx, const std::string& vnet,
+                            const std::vector<store::Reservation>& reservations) {
+  const std::string what = "modify vnet '" + vnet + "'";
+  auto& sql = tx.sql();
+  std::map<std::string, double> wanted;
+  for (const auto& r : reservations) wanted[r.resource] += r.amount;
+  std::vector<std::string> shortfalls;
+  for (const auto& [resource, amount] : wanted) {
+    auto row = sql.query_one(
+        what + ": read the capacity of '" + resource + "'",
+        "SELECT c.capacity, COALESCE((SELECT SUM(r.amount) FROM reservations r JOIN vnets v ON "
+        "v.id = r.vnet WHERE r.resource = c.resource AND v.id <> $3 AND v.state <> 'deleted' AND "
+        "NOT (v.state = 'tentative' AND v.expires_at <= $1)), 0) FROM capacities c WHERE "
+        "c.resource = $2",
+        {tx.now(), resource, vnet});
+    if (!row) return row.error();
+    if (!*row) return Error::invalid(what + ": unknown resource '" + resource + "'");
+    const double capacity = (*row)->real(0), reserved = (*row)->real(1);
+    if (reserved + amount > capacity + 1e-9 * std::max(1.0, capacity))
+      shortfalls.push_back(resource + ": requested " + std::to_string(amount) + ", free " +
+                           std::to_string(std::max(0.0, capacity - reserved)));
+  }
+  if (!shortfalls.empty())
+    return Error::infeasible(what + ": not enough capacity: " + join(shortfalls, "; "));
+  if (auto d = sql.exec(what + ": drop the old reservations",
+                        "DELETE FROM reservations WHERE vnet = $1", {vnet});
+      !d)
+    return d.error();
+  for (const auto& [resource, amount] : wanted) {
+    if (amount <= 0) continue;
+    auto r = sql.exec(what + ": reserve '" + resource + "'",
+                      "INSERT INTO reservations (vnet, resource, amount) VALUES ($1, $2, $3)",
+                      {vnet, resource, amount});
+    if (!r) return r.error();
+  }
+  return Status::Ok();
+}
+Status drop_elements(store::ProviderTx& tx, const std::string& vnet) {
+  auto d = tx.sql().exec("modify vnet '" + vnet + "': drop the old elements",
+                         "DELETE FROM vnet_elements WHERE vnet = $1", {vnet});
+  if (!d) return d.error();
+  return Status::Ok();
+}
+Status drop_part(store::ProviderTx& tx, const std::string& vnet, const std::string& provider) {
+  auto d =
+      tx.sql().exec("modify vnet '" + vnet + "': drop the part at " + provider,
+                    "DELETE FROM vnet_parts WHERE vnet = $1 AND provider = $2", {vnet, provider});
+  if (!d) return d.error();
+  return Status::Ok();
+}
+
+// Errors worth asking again later: the provider did not answer (or answered
+// that it cannot now). Anything else is its final word.
+bool transient(const Error& e) {
+  return e.code == Error::Code::kUnavailable || e.code == Error::Code::kIo ||
+         e.code == Error::Code::kInternal;
+}
+
 // Partial graph generation (paper 5.4; representation in vnp_service.h).
 flerd::Document partial_for(const flerd::Document& request, const flerd::Topology& ol,
                             const std::string& provider, const Split& split) {
@@ -347,12 +482,330 @@ flerd::Document partial_for(const flerd::Document& request, const flerd::Topolog
   return out;
 }
 
+// What a re-split (modify) keeps of the VNet's current split.
+struct Keep {
+  std::map<std::string, std::string> node_site;  // OL0 node -> the provider it lives at
+  // Per provider and resource attribute, what the VNet's own nodes there ask
+  // for (their OL0 values).
+  std::map<std::string, std::map<std::string, double>> held;
+  std::map<std::string, Crossing> crossing;  // by OL0 link id
+};
+
+// A split with what it reserves at the VNP and the completed request.
+struct Planned {
+  Split sp;
+  std::vector<store::Reservation> reservations;  // transit identifiers and bandwidth
+  flerd::Document ol1;                           // OL0 + OL1 (completion)
+};
+
+// Steps 1-4 of a request (paper 5.2-5.4): substrate synchronisation with every
+// provider not `excluded` (those that do not answer are excluded), completion,
+// the VNP-level mapping and the split with transit identifiers picked from
+// `free` (the VNP's free capacities). std::nullopt when no split exists, the
+// reasons appended to `refusals`. `keep` (modify) prefers the current split.
+Result<std::optional<Planned>> plan_split(const Config& config, const flerd::Document& req,
+                                          const std::map<std::string, double>& free,
+                                          std::set<std::string>& excluded,
+                                          std::vector<std::string>& refusals, const Keep* keep) {
+  // 1. Substrate synchronisation (paper 5.2).
+  std::vector<const Downstream*> active;
+  std::vector<std::function<Result<Metrics>()>> calls;
+  for (const auto& d : config.providers) {
+    if (excluded.count(d.name)) continue;
+    active.push_back(&d);
+    auto prov = d.provider;
+    Caller c{d.account, std::nullopt};
+    calls.push_back([prov, c] { return prov->get_metrics(c); });
+  }
+  if (active.empty()) return std::optional<Planned>{};
+  auto metrics = fan_out<Metrics>(std::move(calls), config.parallel, config.call_timeout_s);
+  // A re-split may reuse what the VNet's own nodes hold at a provider: the
+  // provider reports it as taken, so it is added back to the aggregate.
+  if (keep)
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      auto h = keep->held.find(active[i]->name);
+      if (!metrics[i] || h == keep->held.end()) continue;
+      for (const auto& [attr, amount] : h->second)
+        if (auto it = metrics[i]->resources.find(attr); it != metrics[i]->resources.end())
+          it->second.available += amount;
+    }
+
+  // The VNP's substrate graph: one /node/host/pip per provider (aggregated
+  // available resources), /link/transit between them.
+  std::ostringstream y;
+  y << "namespaces: {v: /cloudnet/vnp}\nTopology:\n"
+    << "  - GraphLabel: {id: v:ul0, role_identifier: VNP, graph_type: UL, graph_nr: 0, "
+       "net_identifier: substrate}\n    NetworkElement:\n";
+  std::ostringstream res;
+  std::map<std::string, std::string> element_provider;  // UL element id -> provider / transit
+  std::set<std::string> up;
+  for (std::size_t i = 0; i < active.size(); ++i) {
+    if (metrics[i]) {
+      up.insert(active[i]->name);
+    } else {
+      refusals.push_back(active[i]->name + ": metrics: " + metrics[i].error().message);
+      excluded.insert(active[i]->name);
+    }
+  }
+  for (std::size_t i = 0; i < active.size(); ++i) {
+    if (!metrics[i]) continue;
+    const std::string& n = active[i]->name;
+    const std::string id = "v:p" + std::to_string(i);
+    element_provider[id] = n;
+    y << "      - id: " << id << "\n        identifier: p" << i
+      << "\n        ne_type: " << flerd::vocab::kNodePip << "\n        graphLabel: v:ul0\n";
+    std::vector<std::string> rids;
+    int k = 0;
+    for (const auto& [attr, a] : metrics[i]->resources) {
+      std::string rid = id + "r" + std::to_string(k++);
+      rids.push_back(rid);
+      res << "      - {id: " << rid << ", attribute: \"" << attr << "\", value: " << a.available
+          << ", request_flag: false}\n";
+    }
+    y << "        resource: [" << join(rids, ", ") << "]\n";
+    std::vector<std::string> feats;
+    for (const auto& [attr, values] : metrics[i]->features)
+      for (const auto& v : split(values, ','))
+        feats.push_back("{attribute: \"" + attr + "\", value: \"" + v +
+                        "\", priority: 0, request_flag: false}");
+    if (!feats.empty()) y << "        features: [" << join(feats, ", ") << "]\n";
+    std::vector<std::string> nis;
+    for (std::size_t t = 0; t < config.transit.size(); ++t) {
+      const auto& tl = config.transit[t];
+      if ((tl.a != n && tl.b != n) || !up.count(tl.a) || !up.count(tl.b)) continue;
+      nis.push_back("{id: " + id + "t" + std::to_string(t) + ", identifier: t" + std::to_string(t) +
+                    ", ni_type: /interface/generic, connectedInterface: v:t" + std::to_string(t) +
+                    (tl.a == n ? "a" : "b") + "}");
+    }
+    // One unconnected interface always: the mapping needs interfaces even
+    // when every virtual link stays inside one provider.
+    nis.push_back("{id: " + id + "x, identifier: x, ni_type: /interface/generic}");
+    y << "        networkInterfaces: [" << join(nis, ", ") << "]\n";
+  }
+  std::map<std::string, std::size_t> provider_index;
+  for (std::size_t i = 0; i < active.size(); ++i) provider_index[active[i]->name] = i;
+  for (std::size_t t = 0; t < config.transit.size(); ++t) {
+    const auto& tl = config.transit[t];
+    if (!up.count(tl.a) || !up.count(tl.b)) continue;
+    const std::string id = "v:t" + std::to_string(t);
+    element_provider[id] = "transit:" + tl.id;
+    auto f = free.find(bw_resource(tl.id));
+    const double bw = f == free.end() ? 0.0 : std::max(0.0, f->second);
+    const std::string pa = "v:p" + std::to_string(provider_index[tl.a]);
+    const std::string pb = "v:p" + std::to_string(provider_index[tl.b]);
+    y << "      - {id: " << id << ", identifier: t" << t
+      << ", ne_type: " << flerd::vocab::kLinkTransit << ", graphLabel: v:ul0, resource: [" << id
+      << "bw],\n         networkInterfaces: [{id: " << id
+      << "a, identifier: a, ni_type: /interface/generic, connectedInterface: " << pa << "t" << t
+      << "}, {id: " << id << "b, identifier: b, ni_type: /interface/generic, "
+      << "connectedInterface: " << pb << "t" << t << "}]}\n";
+    res << "      - {id: " << id << "bw, attribute: " << flerd::vocab::kBandwidth
+        << ", value: " << bw << ", request_flag: false}\n";
+  }
+  if (up.empty()) return std::optional<Planned>{};
+  y << "    Resource:\n" << res.str();
+  flerd::Loaded sub = flerd::read_string(y.str(), flerd::Format::kYaml, "vnp substrate");
+  if (!sub.ok())
+    return Error::internal("the VNP substrate graph is malformed: " + sub.diagnostics.format());
+  sub.document.resolve();
+
+  // 2. Completion OL0 -> OL1 (paper 5.3): a VNP passes vague values on.
+  auto comp = flerd::complete_request(req, flerd::CompletionPolicy::vnp(), &sub.document);
+  if (!comp) return Error{comp.error().code, "complete the request: " + comp.error().message};
+  comp->document.resolve();
+  const flerd::Topology* ol1 = highest(comp->document, flerd::GraphType::OL);
+
+  // 3. VNP-level mapping onto providers and transit links (paper 5.3).
+  mapping::BuildInput in;
+  in.substrate = &sub.document;
+  in.request = &comp->document;
+  auto problem = mapping::build_problem(in);
+  if (!problem)
+    return Error{problem.error().code, "build the VNP mapping problem: " + problem.error().message};
+  mapping::StrategyRequest sreq;
+  sreq.name = config.strategy;
+  sreq.settings.time_limit_s = config.time_budget_s;
+  sreq.settings.solver = config.solver;
+  // A re-split (modify) keeps every node where it lives if the request
+  // still fits that way: its old provider is the only one suitable for it.
+  // Otherwise it is mapped again with a migration cost per node that moves
+  // (thesis 5.3.5, which the MIP strategies honour), so only what must move
+  // moves.
+  bool pinned = false;
+  const auto suitable = problem->node_suitable;
+  if (keep) {
+    std::map<std::string, int> index;  // provider -> substrate element
+    for (const auto& [el, prov] : element_provider) {
+      const int s = problem->substrate_index(el);
+      if (s >= 0) index[prov] = s;
+    }
+    std::map<std::string, std::string> ol0_of;
+    for (const auto& e : ol1->networkElements)
+      ol0_of[e.id] = e.hostedNetworkElement.size() == 1 ? e.hostedNetworkElement.front().id : e.id;
+    mapping::Existing ex;
+    ex.node_host.assign(problem->nodes.size(), -1);
+    ex.node_penalty.assign(problem->nodes.size(), 1e4);
+    ex.link_elements.assign(problem->links.size(), {});
+    ex.link_penalty.assign(problem->links.size(), 0);
+    for (std::size_t u = 0; u < problem->nodes.size(); ++u) {
+      auto o = ol0_of.find(problem->nodes[u].id);
+      auto site = keep->node_site.find(o == ol0_of.end() ? problem->nodes[u].id : o->second);
+      if (site == keep->node_site.end()) continue;
+      auto at = index.find(site->second);
+      if (at == index.end()) continue;  // its provider is gone: it must move
+      ex.node_host[u] = at->second;
+      auto& row = problem->node_suitable[u];
+      if (!row[static_cast<std::size_t>(at->second)]) continue;
+      for (std::size_t v = 0; v < row.size(); ++v)
+        if (static_cast<int>(v) != at->second) row[v] = 0;
+      pinned = true;
+    }
+    problem->existing = std::move(ex);
+  }
+  auto result = mapping::map_with_strategy(*problem, sreq);
+  if (!result) return Error{result.error().code, "map the request: " + result.error().message};
+  if (pinned && !result->has_solution()) {
+    problem->node_suitable = suitable;
+    result = mapping::map_with_strategy(*problem, sreq);
+    if (!result) return Error{result.error().code, "map the request: " + result.error().message};
+  }
+  if (!result->has_solution()) {
+    std::string why = result->explanation.empty() ? std::string(mapping::to_string(result->status))
+                                                  : join(result->explanation, "; ");
+    // The explanation names the VNP's own elements (v:p0, v:t1); the
+    // customer knows the providers and transit links by name.
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const auto& [id, who] : element_provider)
+      names.emplace_back(id, who.rfind("transit:", 0) == 0
+                                 ? "transit link '" + who.substr(8) + "'"
+                                 : "provider '" + who + "'");
+    refusals.push_back("vnp '" + config.name + "': " + rename_words(why, std::move(names)));
+    return std::optional<Planned>{};
+  }
+
+  // 4. Partial graph generation (paper 5.4), in the customer's own ids: an
+  // OL1 element refers to the OL0 element it refines (hostedNetworkElement,
+  // flerd/completion.h), and the partials are cut from the OL0 as received
+  // (the VNP's completion passes every vague value on to the PIPs).
+  std::map<std::string, std::string> to0;
+  for (const auto& e : ol1->networkElements)
+    to0[e.id] = e.hostedNetworkElement.size() == 1 ? e.hostedNetworkElement.front().id : e.id;
+  auto orig = [&](const std::string& id) {
+    auto it = to0.find(id);
+    return it == to0.end() ? id : it->second;
+  };
+  Split sp;
+  for (std::size_t v = 0; v < problem->nodes.size(); ++v) {
+    const std::string& host = problem->substrate[result->solution.node_host[v]].id;
+    sp.node_site[orig(problem->nodes[v].id)] = element_provider[host];
+    sp.providers.insert(element_provider[host]);
+  }
+  std::map<std::string, int> chosen;  // identifiers taken in this split, per transit
+  std::vector<store::Reservation> reservations;
+  std::string split_error;
+  for (std::size_t l = 0; l < problem->links.size() && split_error.empty(); ++l) {
+    const auto& link = problem->links[l];
+    std::vector<std::string> sites;
+    for (int ep : link.endpoints) {
+      const std::string& s = sp.node_site[orig(problem->nodes[ep].id)];
+      if (std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
+    }
+    sp.link_sites[orig(link.id)] = sites;
+    if (sites.size() <= 1) continue;
+    if (sites.size() > 2) {
+      split_error = "link '" + orig(link.id) + "' would span more than two providers";
+      break;
+    }
+    // The providers the link passes: the fewest transit hops between its
+    // two sites over providers that answered (breadth-first; the VNP-level
+    // mapping checked the transit bandwidth along the way it routed,
+    // which for a full mesh is the direct link).
+    std::map<std::string, std::string> prev;
+    std::vector<std::string> queue = {sites[0]};
+    prev[sites[0]] = "";
+    for (std::size_t qi = 0; qi < queue.size() && !prev.count(sites[1]); ++qi)
+      for (const auto& t : config.transit) {
+        std::string next = t.a == queue[qi] ? t.b : t.b == queue[qi] ? t.a : "";
+        if (next.empty() || !up.count(next) || prev.count(next)) continue;
+        prev[next] = queue[qi];
+        queue.push_back(next);
+      }
+    if (!prev.count(sites[1])) {
+      split_error = "no transit path joins '" + sites[0] + "' and '" + sites[1] + "'";
+      break;
+    }
+    Crossing c;
+    c.link = orig(link.id);
+    c.bandwidth = link.bandwidth ? link.bandwidth->amount : 0.0;
+    for (std::string at = sites[1]; !at.empty(); at = prev[at]) c.path.insert(c.path.begin(), at);
+    // A crossing that keeps its path keeps its transit links and
+    // identifiers, so the partials at its ends need not change.
+    const Crossing* was = nullptr;
+    if (keep)
+      if (auto k = keep->crossing.find(c.link); k != keep->crossing.end() &&
+                                                k->second.path == c.path &&
+                                                k->second.transit.size() + 1 == c.path.size() &&
+                                                k->second.identifier.size() + 1 == c.path.size())
+        was = &k->second;
+    for (std::size_t h = 0; h + 1 < c.path.size() && split_error.empty(); ++h) {
+      if (was) {
+        chosen[was->transit[h] + "/" + std::to_string(was->identifier[h])] = 1;
+        c.transit.push_back(was->transit[h]);
+        c.identifier.push_back(was->identifier[h]);
+        reservations.push_back({id_resource(was->transit[h], was->identifier[h]), 1});
+        if (c.bandwidth > 0) reservations.push_back({bw_resource(was->transit[h]), c.bandwidth});
+        continue;
+      }
+      const TransitLink* tl = nullptr;
+      for (const auto& t : config.transit) {
+        const bool joins = (t.a == c.path[h] && t.b == c.path[h + 1]) ||
+                           (t.b == c.path[h] && t.a == c.path[h + 1]);
+        if (!joins) continue;
+        auto fb = free.find(bw_resource(t.id));
+        if (!tl || (fb != free.end() && fb->second >= c.bandwidth)) tl = &t;
+      }
+      int tag = tl->first_identifier;
+      for (; tag <= tl->last_identifier; ++tag) {
+        auto fr = free.find(id_resource(tl->id, tag));
+        if (fr != free.end() && fr->second >= 1 - 1e-9 &&
+            !chosen.count(tl->id + "/" + std::to_string(tag)))
+          break;
+      }
+      if (tag > tl->last_identifier) {
+        split_error = "transit link '" + tl->id + "' has no free identifier";
+        break;
+      }
+      chosen[tl->id + "/" + std::to_string(tag)] = 1;
+      c.transit.push_back(tl->id);
+      c.identifier.push_back(tag);
+      reservations.push_back({id_resource(tl->id, tag), 1});
+      if (c.bandwidth > 0) reservations.push_back({bw_resource(tl->id), c.bandwidth});
+    }
+    if (!split_error.empty()) break;
+    sp.link_sites[orig(link.id)] = c.path;
+    for (const auto& p : c.path) sp.providers.insert(p);
+    sp.crossings.push_back(std::move(c));
+  }
+  if (!split_error.empty()) return Error::infeasible("cannot split the request: " + split_error);
+  Planned out;
+  out.sp = std::move(sp);
+  out.reservations = std::move(reservations);
+  out.ol1 = std::move(comp->document);
+  return std::optional<Planned>(std::move(out));
+}
+
 }  // namespace
 
 // --- start / recovery ---------------------------------------------------------
 
 VnpService::VnpService(Config config) : config_(std::move(config)) {}
 VnpService::~VnpService() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (retrier_.joinable()) retrier_.join();
   if (relay_) relay_->stop();
 }
 
@@ -360,6 +813,8 @@ Result<std::unique_ptr<VnpService>> VnpService::start(Config config) {
   std::unique_ptr<VnpService> s(new VnpService(std::move(config)));
   if (Status st = s->open(); !st) return st.error();
   if (Status st = s->recover(); !st) return st.error();
+  if (s->config_.retry_interval_s > 0)
+    s->retrier_ = std::thread([svc = s.get()] { svc->retry_loop(); });
   return s;
 }
 
@@ -423,7 +878,8 @@ const Downstream* VnpService::find(const std::string& provider) const {
   return nullptr;
 }
 
-std::string VnpService::release_parts(const std::vector<store::Part>& parts, bool cancel) {
+std::vector<Result<VNetInfo>> VnpService::release_calls(const std::vector<store::Part>& parts,
+                                                        bool cancel) {
   std::vector<std::function<Result<VNetInfo>()>> calls;
   for (const auto& p : parts) {
     const Downstream* d = find(p.provider);
@@ -444,12 +900,108 @@ std::string VnpService::release_parts(const std::vector<store::Part>& parts, boo
       return prov->delete_vnet(c, remote);
     });
   }
-  auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+  return fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+}
+
+std::string VnpService::release_parts(const std::vector<store::Part>& parts, bool cancel,
+                                      bool* recorded) {
+  auto rs = release_calls(parts, cancel);
   std::vector<std::string> errs;
+  std::vector<store::Part> owed;
   for (std::size_t i = 0; i < rs.size(); ++i)
-    if (!rs[i] && rs[i].error().code != Error::Code::kNotFound)
+    if (!rs[i] && rs[i].error().code != Error::Code::kNotFound) {
       errs.push_back(parts[i].provider + ": " + rs[i].error().message);
-  return join(errs, "; ");
+      owed.push_back(parts[i]);
+    }
+  if (recorded) *recorded = true;
+  if (owed.empty()) return "";
+  // Not forgotten (issue 6): a tentative part would expire at its provider,
+  // but a confirmed one would hold resources there for ever. The release is
+  // recorded and retried (retry_pending) until the provider answers.
+  Status w = store_->write("record releases owed", [&](store::ProviderTx& tx) -> Status {
+    for (const auto& p : owed) {
+      auto id = tx.add_pending(p.vnet, "release", cancel ? "cancel" : "delete", release_payload(p));
+      if (!id) return id.error();
+    }
+    return Status::Ok();
+  });
+  if (!w) {
+    if (recorded) *recorded = false;
+    return join(errs, "; ") + " (recording them for a retry failed: " + w.error().message + ")";
+  }
+  return join(errs, "; ") + " (retried until answered)";
+}
+
+std::size_t VnpService::run_releases(const std::vector<store::PendingTransaction>& releases) {
+  std::size_t left = 0;
+  for (const bool cancel : {true, false}) {
+    std::vector<store::Part> parts;
+    std::vector<std::int64_t> ids;
+    for (const auto& r : releases)
+      if ((r.state == "cancel") == cancel) {
+        parts.push_back(release_part(r));
+        ids.push_back(r.id);
+      }
+    if (parts.empty()) continue;
+    auto rs = release_calls(parts, cancel);
+    std::vector<std::int64_t> done;
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+      // kNotFound: gone already (expired, or released by an earlier try).
+      if (rs[i] || rs[i].error().code == Error::Code::kNotFound)
+        done.push_back(ids[i]);
+      else
+        ++left;
+    }
+    Status w = store_->write("releases done", [&](store::ProviderTx& tx) -> Status {
+      for (auto id : done)
+        if (Status s = tx.remove_pending(id); !s && s.error().code != Error::Code::kNotFound)
+          return s;
+      return Status::Ok();
+    });
+    if (!w) left += done.size();  // asked again next time; a release is idempotent
+  }
+  return left;
+}
+
+void VnpService::retry_loop() {
+  const auto period = std::chrono::milliseconds(
+      std::max<std::int64_t>(10, std::llround(config_.retry_interval_s * 1000)));
+  std::unique_lock lock(stop_mu_);
+  while (!stopping_) {
+    if (stop_cv_.wait_for(lock, period, [&] { return stopping_; })) break;
+    lock.unlock();
+    (void)retry_pending();
+    lock.lock();
+  }
+}
+
+std::size_t VnpService::retry_pending() {
+  std::lock_guard once(retry_mu_);
+  auto pending = store_->read("pending", [](store::ProviderTx& tx) { return tx.pending(); });
+  if (!pending) return 0;
+  std::vector<store::PendingTransaction> releases;
+  std::size_t left = 0;
+  for (const auto& p : *pending) {
+    if (p.operation == "release") {
+      releases.push_back(p);
+    } else if (p.operation == "modify") {
+      // The modify that wrote it holds the VNet's lock until it is done; a
+      // record still there afterwards is a rollback left unfinished.
+      auto vnet_lock = lock_vnet(p.vnet);
+      std::lock_guard hold(*vnet_lock);
+      auto again = store_->read("pending", [](store::ProviderTx& tx) { return tx.pending(); });
+      if (!again) continue;
+      auto it = std::find_if(again->begin(), again->end(),
+                             [&](const store::PendingTransaction& x) { return x.id == p.id; });
+      if (it == again->end()) continue;
+      bool finished = false;
+      (void)undo_modify(*it, nullptr, {}, &finished);
+      if (!finished) ++left;
+    }
+    // "create" and "confirm" records belong to calls in flight (a restart
+    // finishes or rolls back those left over, recover()).
+  }
+  return left + run_releases(releases);
 }
 
 std::string VnpService::start_parts(const std::vector<store::Part>& parts) {
@@ -478,7 +1030,21 @@ std::string VnpService::start_parts(const std::vector<store::Part>& parts) {
 Status VnpService::recover() {
   auto pending = store_->read("pending", [](store::ProviderTx& tx) { return tx.pending(); });
   if (!pending) return pending.error();
+  std::vector<store::PendingTransaction> releases;
   for (const auto& p : *pending) {
+    if (p.operation == "release") {
+      releases.push_back(p);
+      continue;
+    }
+    if (p.operation == "modify") {
+      // Never committed (the commit removes the record): rolled back.
+      bool finished = false;
+      std::string left = undo_modify(p, nullptr, {}, &finished);
+      recovery_.lines.push_back("vnet " + p.vnet + ": modify rolled back" +
+                                (left.empty() ? "" : " (" + left + ")") +
+                                (finished ? "" : "; unfinished, retried"));
+      continue;
+    }
     auto parts = store_->read("parts", [&](store::ProviderTx& tx) { return tx.parts(p.vnet); });
     if (!parts) return parts.error();
     auto rec = store_->get_vnet(p.vnet);
@@ -541,6 +1107,12 @@ Status VnpService::recover() {
                             [&](store::ProviderTx& tx) { return tx.remove_pending(p.id); });
     if (!rm) return rm.error();
   }
+  if (!releases.empty()) {
+    const std::size_t left = run_releases(releases);
+    recovery_.lines.push_back(
+        "releases owed to providers: " + std::to_string(releases.size() - left) + " done, " +
+        std::to_string(left) + " retried later");
+  }
   return Status::Ok();
 }
 
@@ -573,6 +1145,10 @@ Result<VNetInfo> VnpService::info(const store::VNetRecord& rec) {
   auto& [elements, parts] = *data;
   std::map<std::string, ElementStatus> view;
   for (const auto& e : elements) view[e.id] = {e.id, store::to_string(e.kind), e.state, e.host};
+  // A deleted VNet's elements are deleted too, whatever state they were
+  // recorded in at create (the parts are gone; nothing is asked).
+  if (rec.state == store::VNetState::kDeleted)
+    for (auto& e : view) e.second.state = "deleted";
   // Live states from the parts once the VNet is past tentative (status
   // fan-out, paper 4.2.3); only states are taken from a provider's answer.
   const bool live = rec.state != store::VNetState::kTentative &&
@@ -666,216 +1242,15 @@ Result<VNetInfo> VnpService::create_vnet(const Caller& caller, const flerd::Docu
   std::vector<std::string> refusals;
   for (int attempt = 1; attempt <= std::max(1, config_.split_attempts); ++attempt) {
     stats_.splits = attempt;
-    // 1. Substrate synchronisation (paper 5.2).
-    std::vector<const Downstream*> active;
-    std::vector<std::function<Result<Metrics>()>> calls;
-    for (const auto& d : config_.providers) {
-      if (excluded.count(d.name)) continue;
-      active.push_back(&d);
-      auto prov = d.provider;
-      Caller c{d.account, std::nullopt};
-      calls.push_back([prov, c] { return prov->get_metrics(c); });
-    }
-    if (active.empty()) break;
-    auto metrics = fan_out<Metrics>(std::move(calls), config_.parallel, config_.call_timeout_s);
     auto free = store_->free_capacity();
     if (!free) return free.error();
-
-    // The VNP's substrate graph: one /node/host/pip per provider (aggregated
-    // available resources), /link/transit between them.
-    std::ostringstream y;
-    y << "namespaces: {v: /cloudnet/vnp}\nTopology:\n"
-      << "  - GraphLabel: {id: v:ul0, role_identifier: VNP, graph_type: UL, graph_nr: 0, "
-         "net_identifier: substrate}\n    NetworkElement:\n";
-    std::ostringstream res;
-    std::map<std::string, std::string> element_provider;  // UL element id -> provider / transit
-    std::set<std::string> up;
-    for (std::size_t i = 0; i < active.size(); ++i) {
-      if (metrics[i]) {
-        up.insert(active[i]->name);
-      } else {
-        refusals.push_back(active[i]->name + ": metrics: " + metrics[i].error().message);
-        excluded.insert(active[i]->name);
-      }
-    }
-    for (std::size_t i = 0; i < active.size(); ++i) {
-      if (!metrics[i]) continue;
-      const std::string& n = active[i]->name;
-      const std::string id = "v:p" + std::to_string(i);
-      element_provider[id] = n;
-      y << "      - id: " << id << "\n        identifier: p" << i
-        << "\n        ne_type: " << flerd::vocab::kNodePip << "\n        graphLabel: v:ul0\n";
-      std::vector<std::string> rids;
-      int k = 0;
-      for (const auto& [attr, a] : metrics[i]->resources) {
-        std::string rid = id + "r" + std::to_string(k++);
-        rids.push_back(rid);
-        res << "      - {id: " << rid << ", attribute: \"" << attr << "\", value: " << a.available
-            << ", request_flag: false}\n";
-      }
-      y << "        resource: [" << join(rids, ", ") << "]\n";
-      std::vector<std::string> feats;
-      for (const auto& [attr, values] : metrics[i]->features)
-        for (const auto& v : split(values, ','))
-          feats.push_back("{attribute: \"" + attr + "\", value: \"" + v +
-                          "\", priority: 0, request_flag: false}");
-      if (!feats.empty()) y << "        features: [" << join(feats, ", ") << "]\n";
-      std::vector<std::string> nis;
-      for (std::size_t t = 0; t < config_.transit.size(); ++t) {
-        const auto& tl = config_.transit[t];
-        if ((tl.a != n && tl.b != n) || !up.count(tl.a) || !up.count(tl.b)) continue;
-        nis.push_back("{id: " + id + "t" + std::to_string(t) + ", identifier: t" +
-                      std::to_string(t) + ", ni_type: /interface/generic, connectedInterface: v:t" +
-                      std::to_string(t) + (tl.a == n ? "a" : "b") + "}");
-      }
-      // One unconnected interface always: the mapping needs interfaces even
-      // when every virtual link stays inside one provider.
-      nis.push_back("{id: " + id + "x, identifier: x, ni_type: /interface/generic}");
-      y << "        networkInterfaces: [" << join(nis, ", ") << "]\n";
-    }
-    std::map<std::string, std::size_t> provider_index;
-    for (std::size_t i = 0; i < active.size(); ++i) provider_index[active[i]->name] = i;
-    for (std::size_t t = 0; t < config_.transit.size(); ++t) {
-      const auto& tl = config_.transit[t];
-      if (!up.count(tl.a) || !up.count(tl.b)) continue;
-      const std::string id = "v:t" + std::to_string(t);
-      element_provider[id] = "transit:" + tl.id;
-      auto f = free->find(bw_resource(tl.id));
-      const double bw = f == free->end() ? 0.0 : std::max(0.0, f->second);
-      const std::string pa = "v:p" + std::to_string(provider_index[tl.a]);
-      const std::string pb = "v:p" + std::to_string(provider_index[tl.b]);
-      y << "      - {id: " << id << ", identifier: t" << t
-        << ", ne_type: " << flerd::vocab::kLinkTransit << ", graphLabel: v:ul0, resource: [" << id
-        << "bw],\n         networkInterfaces: [{id: " << id
-        << "a, identifier: a, ni_type: /interface/generic, connectedInterface: " << pa << "t" << t
-        << "}, {id: " << id << "b, identifier: b, ni_type: /interface/generic, "
-        << "connectedInterface: " << pb << "t" << t << "}]}\n";
-      res << "      - {id: " << id << "bw, attribute: " << flerd::vocab::kBandwidth
-          << ", value: " << bw << ", request_flag: false}\n";
-    }
-    if (up.empty()) break;
-    y << "    Resource:\n" << res.str();
-    flerd::Loaded sub = flerd::read_string(y.str(), flerd::Format::kYaml, "vnp substrate");
-    if (!sub.ok())
-      return Error::internal("the VNP substrate graph is malformed: " + sub.diagnostics.format());
-    sub.document.resolve();
-
-    // 2. Completion OL0 -> OL1 (paper 5.3): a VNP passes vague values on.
-    auto comp = flerd::complete_request(req, flerd::CompletionPolicy::vnp(), &sub.document);
-    if (!comp) return Error{comp.error().code, "complete the request: " + comp.error().message};
-    comp->document.resolve();
-    const flerd::Topology* ol1 = highest(comp->document, flerd::GraphType::OL);
+    auto planned = plan_split(config_, req, *free, excluded, refusals, nullptr);
+    if (!planned) return planned.error();
+    if (!*planned) break;
+    const Split& sp = (*planned)->sp;
+    const std::vector<store::Reservation>& reservations = (*planned)->reservations;
+    const flerd::Document& completed = (*planned)->ol1;
     const flerd::Topology* ol0 = highest(req, flerd::GraphType::OL);
-
-    // 3. VNP-level mapping onto providers and transit links (paper 5.3).
-    mapping::BuildInput in;
-    in.substrate = &sub.document;
-    in.request = &comp->document;
-    auto problem = mapping::build_problem(in);
-    if (!problem)
-      return Error{problem.error().code,
-                   "build the VNP mapping problem: " + problem.error().message};
-    mapping::StrategyRequest sreq;
-    sreq.name = config_.strategy;
-    sreq.settings.time_limit_s = config_.time_budget_s;
-    sreq.settings.solver = config_.solver;
-    auto result = mapping::map_with_strategy(*problem, sreq);
-    if (!result) return Error{result.error().code, "map the request: " + result.error().message};
-    if (!result->has_solution()) {
-      std::string why = result->explanation.empty()
-                            ? std::string(mapping::to_string(result->status))
-                            : join(result->explanation, "; ");
-      refusals.push_back("vnp '" + config_.name + "': " + why);
-      break;
-    }
-
-    // 4. Partial graph generation (paper 5.4), in the customer's own ids: an
-    // OL1 element refers to the OL0 element it refines (hostedNetworkElement,
-    // flerd/completion.h), and the partials are cut from the OL0 as received
-    // (the VNP's completion passes every vague value on to the PIPs).
-    std::map<std::string, std::string> to0;
-    for (const auto& e : ol1->networkElements)
-      to0[e.id] = e.hostedNetworkElement.size() == 1 ? e.hostedNetworkElement.front().id : e.id;
-    auto orig = [&](const std::string& id) {
-      auto it = to0.find(id);
-      return it == to0.end() ? id : it->second;
-    };
-    Split sp;
-    for (std::size_t v = 0; v < problem->nodes.size(); ++v) {
-      const std::string& host = problem->substrate[result->solution.node_host[v]].id;
-      sp.node_site[orig(problem->nodes[v].id)] = element_provider[host];
-      sp.providers.insert(element_provider[host]);
-    }
-    std::map<std::string, int> chosen;  // identifiers taken in this split, per transit
-    std::vector<store::Reservation> reservations;
-    std::string split_error;
-    for (std::size_t l = 0; l < problem->links.size() && split_error.empty(); ++l) {
-      const auto& link = problem->links[l];
-      std::vector<std::string> sites;
-      for (int ep : link.endpoints) {
-        const std::string& s = sp.node_site[orig(problem->nodes[ep].id)];
-        if (std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
-      }
-      sp.link_sites[orig(link.id)] = sites;
-      if (sites.size() <= 1) continue;
-      if (sites.size() > 2) {
-        split_error = "link '" + orig(link.id) + "' would span more than two providers";
-        break;
-      }
-      // The providers the link passes: the fewest transit hops between its
-      // two sites over providers that answered (breadth-first; the VNP-level
-      // mapping checked the transit bandwidth along the way it routed,
-      // which for a full mesh is the direct link).
-      std::map<std::string, std::string> prev;
-      std::vector<std::string> queue = {sites[0]};
-      prev[sites[0]] = "";
-      for (std::size_t qi = 0; qi < queue.size() && !prev.count(sites[1]); ++qi)
-        for (const auto& t : config_.transit) {
-          std::string next = t.a == queue[qi] ? t.b : t.b == queue[qi] ? t.a : "";
-          if (next.empty() || !up.count(next) || prev.count(next)) continue;
-          prev[next] = queue[qi];
-          queue.push_back(next);
-        }
-      if (!prev.count(sites[1])) {
-        split_error = "no transit path joins '" + sites[0] + "' and '" + sites[1] + "'";
-        break;
-      }
-      Crossing c;
-      c.link = orig(link.id);
-      c.bandwidth = link.bandwidth ? link.bandwidth->amount : 0.0;
-      for (std::string at = sites[1]; !at.empty(); at = prev[at]) c.path.insert(c.path.begin(), at);
-      for (std::size_t h = 0; h + 1 < c.path.size() && split_error.empty(); ++h) {
-        const TransitLink* tl = nullptr;
-        for (const auto& t : config_.transit) {
-          const bool joins = (t.a == c.path[h] && t.b == c.path[h + 1]) ||
-                             (t.b == c.path[h] && t.a == c.path[h + 1]);
-          if (!joins) continue;
-          auto fb = free->find(bw_resource(t.id));
-          if (!tl || (fb != free->end() && fb->second >= c.bandwidth)) tl = &t;
-        }
-        int tag = tl->first_identifier;
-        for (; tag <= tl->last_identifier; ++tag) {
-          auto fr = free->find(id_resource(tl->id, tag));
-          if (fr != free->end() && fr->second >= 1 - 1e-9 &&
-              !chosen.count(tl->id + "/" + std::to_string(tag)))
-            break;
-        }
-        if (tag > tl->last_identifier) {
-          split_error = "transit link '" + tl->id + "' has no free identifier";
-          break;
-        }
-        chosen[tl->id + "/" + std::to_string(tag)] = 1;
-        c.transit.push_back(tl->id);
-        c.identifier.push_back(tag);
-        reservations.push_back({id_resource(tl->id, tag), 1});
-        if (c.bandwidth > 0) reservations.push_back({bw_resource(tl->id), c.bandwidth});
-      }
-      if (!split_error.empty()) break;
-      sp.link_sites[orig(link.id)] = c.path;
-      for (const auto& p : c.path) sp.providers.insert(p);
-      sp.crossings.push_back(std::move(c));
-    }
-    if (!split_error.empty()) return Error::infeasible("cannot split the request: " + split_error);
 
     // Record before negotiating: the VNet (tentative, transit reservations)
     // and the pending transaction, so a crash mid-negotiation is rolled back.
@@ -890,7 +1265,7 @@ Result<VNetInfo> VnpService::create_vnet(const Caller& caller, const flerd::Docu
     for (const auto& [link, sites] : sp.link_sites)
       nv.elements.push_back({link, store::ElementKind::kLink, "tentative", join(sites, ",")});
     nv.documents = {{store::Layer::kOL0, to_store(req)},
-                    {store::Layer::kOL1, to_store(comp->document)},
+                    {store::Layer::kOL1, to_store(completed)},
                     {store::Layer::kML, {kSplitFormat, split_text(sp)}}};
     // The partial VNets go into the pending record with the idempotency key
     // each create carries, so a restart can ask a provider again with the
@@ -1048,7 +1423,7 @@ Result<VNetInfo> VnpService::confirm_request(const Caller& caller, const std::st
     (void)store_->write("pending done",
                         [&](store::ProviderTx& tx) { return tx.remove_pending(*pend); });
     return Error::unavailable("confirming vnet '" + vnet +
-                              "' failed, every part was released: " + join(failed, "; ") +
+                              "' failed, every part is released: " + join(failed, "; ") +
                               (errs.empty() ? "" : " (releasing: " + errs + ")"));
   }
   auto w = store_->write("confirm '" + vnet + "'",
@@ -1115,19 +1490,508 @@ Result<VNetInfo> VnpService::delete_vnet(const Caller& caller, const std::string
     auto t = store_->transition(vnet, store::VNetState::kDeleting, "delete requested");
     if (!t) return t.error();
   }
-  std::string errs = release_parts(*parts, false);
-  if (!errs.empty()) return Error::unavailable("deleting vnet '" + vnet + "': " + errs);
-  auto t = store_->transition(vnet, store::VNetState::kDeleted, "deleted");
+  bool recorded = true;
+  std::string errs = release_parts(*parts, false, &recorded);
+  // A provider that does not answer keeps the VNet "deleting" only if its
+  // release could not be recorded; otherwise the VNP owes it the delete and
+  // retries it (retry_pending) while the customer's VNet is gone.
+  if (!errs.empty() && !recorded)
+    return Error::unavailable("deleting vnet '" + vnet + "': " + errs);
+  auto t = store_->transition(vnet, store::VNetState::kDeleted,
+                              errs.empty() ? "deleted" : "deleted; releases owed: " + errs);
   if (!t) return t.error();
-  return info(*t);
+  auto out = info(*t);
+  if (out && !errs.empty()) out->detail = "deleted; releasing parts at: " + errs;
+  return out;
 }
 
+namespace {
+
+std::optional<flerd::Document> read_partial(const std::string& text) {
+  flerd::Loaded l = flerd::read_string(text, flerd::Format::kYaml, "partial vnet");
+  if (!l.ok()) return std::nullopt;
+  l.document.resolve();
+  return std::move(l.document);
+}
+
+// The idempotency key of the create that asks a provider newly involved by
+// a modification for its part: the same when a restart asks again (the
+// nonce is in the pending record; record ids may be reused once removed).
+std::string modify_key(const std::string& vnet, const std::string& provider,
+                       const std::string& nonce) {
+  return part_key(vnet, provider) + "-" + nonce;
+}
+
+}  // namespace
+
+// Issue 6: the changed request is split again with a strong preference for
+// the current split (plan_split with Keep: nodes pinned to their provider
+// while that fits, else a migration cost per moved node), new partials are
+// cut, and only the providers whose partial differs hear of it: modify_vnet
+// at a changed one (which re-maps with migration costs, so only what must
+// move moves), create (+ confirm) at a new one, delete at one no longer
+// involved. All or nothing: a pending "modify" record (old partials, parts
+// asked for, old transit reservations) is written first, together with the
+// union of old and new transit reservations; one transaction commits the
+// new OL0/OL1/ML, elements, parts and reservations and removes the record;
+// everything before the commit is rolled back (undo_modify), live or at the
+// next start. Releases of parts no longer involved come after the commit and
+// are retried until the provider answers.
 Result<VNetInfo> VnpService::modify_vnet(const Caller& caller, const std::string& vnet,
                                          const flerd::Document& request) {
-  (void)request;
+  // The create lock first (create takes it before a VNet's lock): transit
+  // identifiers are picked against a view no create changes meanwhile.
+  std::lock_guard lock(mu_);
+  auto vnet_lock = lock_vnet(vnet);
+  std::lock_guard hold(*vnet_lock);
+  if (auto e = store_->expire_due(); !e) return e.error();
   auto rec = owned(caller, vnet);
   if (!rec) return rec.error();
-  return Error::unavailable("vnp '" + config_.name + "' cannot modify a vnet yet");
+  std::optional<store::IdempotencyKey> key;
+  if (caller.idempotency_key) {
+    key = store::IdempotencyKey{
+        caller.customer, *caller.idempotency_key,
+        fingerprint("modify\n" + vnet + "\n" + flerd::write_string(request, flerd::Format::kYaml))};
+    auto found = store_->read("look up idempotency key",
+                              [&](store::ProviderTx& tx) { return tx.find_response(*key); });
+    if (!found) return found.error();
+    if (*found) return info(*rec);  // done before: the VNet as it is now
+  }
+  // As the PIP (roles/pip): tentative, confirmed, running or stopped.
+  const store::VNetState state = rec->state;
+  if (state != store::VNetState::kTentative && state != store::VNetState::kConfirmed &&
+      state != store::VNetState::kRunning && state != store::VNetState::kStopped)
+    return Error::conflict(
+        "vnet '" + vnet + "' is " + store::to_string(state) +
+        "; only a tentative, confirmed, running or stopped vnet can be modified");
+  flerd::Document req = request;
+  flerd::Diagnostics diags = req.resolve();
+  if (!diags.has_errors()) diags.append(flerd::validate(req));
+  if (diags.has_errors()) return Error::invalid("invalid request: " + diags.format());
+  if (!highest(req, flerd::GraphType::OL))
+    return Error::invalid("invalid request: the document has no OL topology");
+
+  struct Current {
+    store::Document ol0, ml;
+    std::vector<store::Part> parts;
+    std::vector<store::Reservation> reservations;
+    bool busy = false;
+  };
+  auto now = store_->read("vnet '" + vnet + "'", [&](store::ProviderTx& tx) -> Result<Current> {
+    Current c;
+    auto o = tx.document(vnet, store::Layer::kOL0);
+    if (!o) return o.error();
+    c.ol0 = *o;
+    auto m = tx.document(vnet, store::Layer::kML);
+    if (!m) return m.error();
+    c.ml = *m;
+    auto ps = tx.parts(vnet);
+    if (!ps) return ps.error();
+    c.parts = *ps;
+    auto rs = tx.reservations(vnet);
+    if (!rs) return rs.error();
+    c.reservations = *rs;
+    auto pend = tx.pending();
+    if (!pend) return pend.error();
+    for (const auto& p : *pend) c.busy = c.busy || (p.vnet == vnet && p.operation == "modify");
+    return c;
+  });
+  if (!now) return now.error();
+  if (now->busy)
+    return Error::unavailable("an earlier modification of vnet '" + vnet +
+                              "' is still being rolled back at a provider that did not answer; "
+                              "try again later");
+  auto old_req = from_store(now->ol0, "vnet '" + vnet + "' OL0");
+  if (!old_req) return old_req.error();
+  const Split old_sp = parse_split(now->ml.body);
+  Keep keep;
+  keep.node_site = old_sp.node_site;
+  for (const auto& c : old_sp.crossings) keep.crossing[c.link] = c;
+  if (const flerd::Topology* t = highest(*old_req, flerd::GraphType::OL))
+    for (const auto& e : t->networkElements) {
+      if (!e.is_node()) continue;
+      auto site = old_sp.node_site.find(e.id);
+      if (site == old_sp.node_site.end()) continue;
+      for (const auto& r : e.resource)
+        if (r.target) keep.held[site->second][r.target->attribute] += r.target->value;
+    }
+  auto free = store_->free_capacity();
+  if (!free) return free.error();
+  // The VNet's own transit bandwidth is its to reuse; its identifiers stay
+  // taken except for the crossings that keep them (plan_split).
+  for (const auto& r : now->reservations)
+    if (r.resource.ends_with("/bandwidth")) (*free)[r.resource] += r.amount;
+  std::set<std::string> excluded;
+  std::vector<std::string> refusals;
+  auto planned = plan_split(config_, req, *free, excluded, refusals, &keep);
+  if (!planned) return planned.error();
+  if (!*planned)
+    return Error::infeasible(
+        "the modified request cannot be embedded by vnp '" + config_.name +
+        "': " + (refusals.empty() ? "no provider available" : join(refusals, " | ")));
+  const Split& sp = (*planned)->sp;
+
+  // The partials before and after (paper 5.4), both cut from documents read
+  // back from their stored text, so a part that did not change compares
+  // equal.
+  auto new_req = from_store(to_store(req), "the modified request");
+  if (!new_req) return new_req.error();
+  const flerd::Topology* ol0_old = highest(*old_req, flerd::GraphType::OL);
+  const flerd::Topology* ol0_new = highest(*new_req, flerd::GraphType::OL);
+  if (!ol0_old || !ol0_new) return Error::internal("vnet '" + vnet + "': no OL topology stored");
+  std::map<std::string, std::string> before, after;
+  for (const auto& p : old_sp.providers)
+    before[p] =
+        flerd::write_string(partial_for(*old_req, *ol0_old, p, old_sp), flerd::Format::kYaml);
+  for (const auto& p : sp.providers)
+    after[p] = flerd::write_string(partial_for(*new_req, *ol0_new, p, sp), flerd::Format::kYaml);
+  std::map<std::string, store::Part> part_at;
+  for (const auto& p : now->parts) part_at[p.provider] = p;
+  std::vector<std::string> changed, added, removed;
+  std::set<std::string> untouched;
+  for (const auto& [p, text] : after) {
+    auto b = before.find(p);
+    if (!part_at.count(p))
+      added.push_back(p);
+    else if (b == before.end() || b->second != text)
+      changed.push_back(p);
+    else
+      untouched.insert(p);
+  }
+  for (const auto& [p, part] : part_at)
+    if (!after.count(p)) removed.push_back(p);
+  std::map<std::string, flerd::Document> send, restore;
+  for (const auto& p : changed) {
+    auto doc = read_partial(after[p]);
+    auto old = read_partial(before.count(p) ? before[p] : "");
+    if (!doc || !old) return Error::internal("partial vnet for '" + p + "' does not read back");
+    send[p] = std::move(*doc);
+    restore[p] = std::move(*old);
+  }
+  for (const auto& p : added) {
+    auto doc = read_partial(after[p]);
+    if (!doc) return Error::internal("partial vnet for '" + p + "' does not read back");
+    send[p] = std::move(*doc);
+  }
+  // New parts of a tentative VNet expire with it; those of a confirmed one
+  // are confirmed within this call.
+  double ttl = std::min(config_.default_ttl_s, config_.max_ttl_s);
+  if (state == store::VNetState::kTentative && rec->expires_at)
+    ttl = std::max(1.0, static_cast<double>(*rec->expires_at - clock_->now_ms()) / 1000.0);
+  char ttl_text[32];
+  std::snprintf(ttl_text, sizeof ttl_text, "%.17g", ttl);
+  std::map<std::string, std::string> payload;
+  for (const auto& p : changed) payload["old/" + p] = before[p];
+  for (const auto& p : added) payload["new/" + p] = after[p];
+  payload["#ttl"] = ttl_text;
+  payload["#reservations"] = reservations_text(now->reservations);
+  const std::string nonce = "m" + new_vnet_id().substr(3);
+  payload["#nonce"] = nonce;
+  // While negotiating the VNet holds old and new transit reservations, so
+  // a rollback never finds its old identifiers taken.
+  std::map<std::string, double> next, both;
+  for (const auto& r : (*planned)->reservations) next[r.resource] += r.amount;
+  for (const auto& r : now->reservations) both[r.resource] = r.amount;
+  for (const auto& [r, a] : next) both[r] = std::max(both[r], a);
+  std::vector<store::Reservation> both_list;
+  for (const auto& [r, a] : both) both_list.push_back({r, a});
+  const std::string payload_text = encode_parts(payload);
+  auto pend = store_->write(
+      "modify vnet '" + vnet + "'", [&](store::ProviderTx& tx) -> Result<std::int64_t> {
+        auto v = tx.get_vnet(vnet);
+        if (!v) return v.error();
+        if (v->state != state)
+          return Error::conflict("vnet '" + vnet + "' changed state while being modified");
+        if (Status s = replace_reservations(tx, vnet, both_list); !s) return s.error();
+        return tx.add_pending(vnet, "modify", "negotiating", payload_text);
+      });
+  if (!pend) return Error{pend.error().code, "reserve transit: " + pend.error().message};
+  store::PendingTransaction record;
+  record.id = *pend;
+  record.vnet = vnet;
+  record.operation = "modify";
+  record.state = "negotiating";
+  record.payload = payload_text;
+
+  // Paper 5.5 for a change, in parallel: the changed providers get their new
+  // partial, the new ones a tentative create. A call answered after its
+  // deadline is undone when it arrives.
+  std::vector<std::string> who;
+  std::vector<char> creating;
+  std::vector<std::function<Result<VNetInfo>()>> calls;
+  std::vector<std::function<void(const std::string&)>> undo_late;
+  for (const auto& p : changed) {
+    const Downstream* d = find(p);
+    if (!d) continue;  // plan_split splits onto configured providers only
+    auto prov = d->provider;
+    Caller c{d->account, std::nullopt};
+    std::string remote = part_at[p].remote_vnet;
+    who.push_back(p);
+    creating.push_back(0);
+    calls.push_back([prov, c, remote, doc = send[p]] { return prov->modify_vnet(c, remote, doc); });
+    undo_late.push_back([prov, c, remote, old = restore[p]](const std::string&) {
+      (void)prov->modify_vnet(c, remote, old);
+    });
+  }
+  for (const auto& p : added) {
+    const Downstream* d = find(p);
+    if (!d) continue;
+    auto prov = d->provider;
+    Caller c{d->account, modify_key(vnet, p, nonce)};
+    Caller plain{d->account, std::nullopt};
+    CreateOptions co;
+    co.ttl_s = ttl;
+    who.push_back(p);
+    creating.push_back(1);
+    calls.push_back([prov, c, doc = send[p], co] { return prov->create_vnet(c, doc, co); });
+    undo_late.push_back(
+        [prov, plain](const std::string& id) { (void)prov->cancel_request(plain, id); });
+  }
+  auto late = [undo_late](std::size_t i, const Result<VNetInfo>& r) {
+    if (r) undo_late[i](r->id);
+  };
+  auto answers =
+      fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s, late);
+  std::map<std::string, std::optional<std::string>> granted;
+  std::set<std::string> unchanged = untouched;  // not to be restored
+  std::vector<std::string> failed;
+  bool refusals_only = true;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (creating[i]) granted[who[i]] = answers[i] ? std::optional(answers[i]->id) : std::nullopt;
+    if (answers[i]) continue;
+    failed.push_back(who[i] + ": " + answers[i].error().message);
+    refusals_only = refusals_only && answers[i].error().code == Error::Code::kInfeasible;
+    // A modify is all or nothing at the provider: a final refusal changed
+    // nothing there. One that did not answer may have applied it.
+    if (!creating[i] && !transient(answers[i].error())) unchanged.insert(who[i]);
+  }
+  auto fail = [&](const std::string& why, Error::Code code) -> Error {
+    std::string left = undo_modify(record, &granted, unchanged);
+    return Error{code, "modifying vnet '" + vnet + "' failed; every provider is as before" +
+                           (left.empty() ? "" : " (still being restored: " + left + ")") + ": " +
+                           why};
+  };
+  if (!failed.empty())
+    return fail(join(failed, "; "),
+                refusals_only ? Error::Code::kInfeasible : Error::Code::kUnavailable);
+
+  // The new parts of a confirmed VNet are confirmed before the commit, so
+  // the customer never holds a part that is only tentative.
+  std::vector<store::Part> new_parts;
+  const std::string part_state = state == store::VNetState::kTentative ? "tentative" : "confirmed";
+  for (const auto& p : added) {
+    if (!granted[p]) return fail("no answer from " + p, Error::Code::kUnavailable);
+    new_parts.push_back({vnet, p, *granted[p], part_state, 0});
+  }
+  if (state != store::VNetState::kTentative && !new_parts.empty()) {
+    std::vector<std::function<Result<VNetInfo>()>> confirms;
+    for (const auto& p : new_parts) {
+      const Downstream* d = find(p.provider);
+      auto prov = d->provider;
+      Caller c{d->account, std::nullopt};
+      std::string remote = p.remote_vnet;
+      confirms.push_back([prov, c, remote] { return prov->confirm_request(c, remote); });
+    }
+    auto rs = fan_out<VNetInfo>(std::move(confirms), config_.parallel, config_.call_timeout_s);
+    std::vector<std::string> bad;
+    for (std::size_t i = 0; i < rs.size(); ++i)
+      if (!rs[i]) bad.push_back(new_parts[i].provider + ": " + rs[i].error().message);
+    if (!bad.empty())
+      return fail("confirming the new parts: " + join(bad, "; "), Error::Code::kUnavailable);
+  }
+
+  // The commit: one transaction.
+  std::vector<std::string> summary;
+  if (!changed.empty()) summary.push_back("changed at " + join(changed, ", "));
+  if (!added.empty()) summary.push_back("new parts at " + join(added, ", "));
+  if (!removed.empty()) summary.push_back("parts released at " + join(removed, ", "));
+  if (summary.empty()) summary.push_back("no provider's part changed");
+  const std::string note = "modified: " + join(summary, "; ");
+  std::vector<store::PendingTransaction> owed;
+  auto w = store_->write(
+      "modify vnet '" + vnet + "'", [&](store::ProviderTx& tx) -> Result<store::VNetRecord> {
+        owed.clear();
+        auto v = tx.get_vnet(vnet);
+        if (!v) return v.error();
+        if (v->state != state)
+          return Error::conflict("vnet '" + vnet + "' changed state while being modified");
+        if (Status s = replace_reservations(tx, vnet, (*planned)->reservations); !s)
+          return s.error();
+        if (Status s = drop_elements(tx, vnet); !s) return s.error();
+        std::vector<store::Element> els;
+        for (const auto& [node, site] : sp.node_site)
+          els.push_back({node, store::ElementKind::kNode, store::to_string(state), site});
+        for (const auto& [link, sites] : sp.link_sites)
+          els.push_back(
+              {link, store::ElementKind::kLink, store::to_string(state), join(sites, ",")});
+        if (Status s = tx.put_elements(vnet, els); !s) return s.error();
+        if (Status s = tx.put_document(vnet, store::Layer::kOL0, to_store(req)); !s)
+          return s.error();
+        if (Status s = tx.put_document(vnet, store::Layer::kOL1, to_store((*planned)->ol1)); !s)
+          return s.error();
+        if (Status s = tx.put_document(vnet, store::Layer::kML, {kSplitFormat, split_text(sp)}); !s)
+          return s.error();
+        for (auto p : new_parts) {
+          p.updated_at = tx.now();
+          if (Status s = tx.put_part(p); !s) return s.error();
+        }
+        for (const auto& p : removed) {
+          if (Status s = drop_part(tx, vnet, p); !s) return s.error();
+          store::PendingTransaction r;
+          r.vnet = vnet;
+          r.operation = "release";
+          r.state = state == store::VNetState::kTentative ? "cancel" : "delete";
+          r.payload = release_payload(part_at[p]);
+          auto id = tx.add_pending(vnet, r.operation, r.state, r.payload);
+          if (!id) return id.error();
+          r.id = *id;
+          owed.push_back(std::move(r));
+        }
+        if (key)
+          if (Status s = tx.store_response(*key, vnet); !s) return s.error();
+        if (auto ev = tx.append_event(vnet, "modified", note); !ev) return ev.error();
+        if (Status s = tx.remove_pending(*pend); !s) return s.error();
+        return tx.get_vnet(vnet);
+      });
+  if (!w) return fail("recording the modification: " + w.error().message, w.error().code);
+
+  // After the commit: parts no longer involved are released (retried until
+  // their provider answers); the new parts' nodes boot (paper 5.7).
+  std::string detail = note;
+  if (const std::size_t left = run_releases(owed); left > 0)
+    detail += "; " + std::to_string(left) + " release(s) retried until the provider answers";
+  if (state != store::VNetState::kTentative && config_.start_on_confirm) {
+    std::string errs = new_parts.empty() ? "" : start_parts(new_parts);
+    // Nodes new to a changed part boot too (a provider's modify leaves a
+    // node it adds stopped).
+    std::vector<std::string> names;
+    std::vector<std::function<Result<VNetInfo>()>> boots;
+    for (const auto& p : changed) {
+      const Downstream* d = find(p);
+      if (!d) continue;
+      for (const auto& [node, site] : sp.node_site) {
+        auto was = old_sp.node_site.find(node);
+        if (site != p || (was != old_sp.node_site.end() && was->second == p)) continue;
+        names.push_back(p + " (" + node + ")");
+        boots.push_back([prov = d->provider, c = Caller{d->account, std::nullopt},
+                         remote = part_at[p].remote_vnet,
+                         node] { return prov->provision(c, remote, Action::kStart, node); });
+      }
+    }
+    auto rs = fan_out<VNetInfo>(std::move(boots), config_.parallel, config_.call_timeout_s);
+    for (std::size_t i = 0; i < rs.size(); ++i)
+      if (!rs[i]) errs += (errs.empty() ? "" : "; ") + names[i] + ": " + rs[i].error().message;
+    if (!errs.empty()) detail += "; starting the new nodes failed: " + errs;
+  }
+  auto out = info(*w);
+  if (out) out->detail = detail + (out->detail.empty() ? "" : "; " + out->detail);
+  return out;
+}
+
+std::string VnpService::undo_modify(
+    const store::PendingTransaction& pending,
+    const std::map<std::string, std::optional<std::string>>* granted,
+    const std::set<std::string>& untouched, bool* finished) {
+  if (finished) *finished = false;
+  const std::string& vnet = pending.vnet;
+  auto payload = decode_parts(pending.payload);
+  auto parts = store_->read("parts", [&](store::ProviderTx& tx) { return tx.parts(vnet); });
+  std::map<std::string, std::string> remote;
+  if (parts)
+    for (const auto& p : *parts) remote[p.provider] = p.remote_vnet;
+  const double ttl =
+      payload.count("#ttl") ? std::strtod(payload["#ttl"].c_str(), nullptr) : config_.default_ttl_s;
+  std::map<std::string, std::string> left;  // payload entries still owed
+  std::vector<std::string> problems;
+
+  // Parts created for the modification go (a release a provider does not
+  // answer is recorded and retried on its own). Without the live answers a
+  // provider is asked again with the same key: it returns what it granted,
+  // or grants now, and either way that is cancelled.
+  std::vector<store::Part> release;
+  for (const auto& [k, text] : payload) {
+    if (!k.starts_with("new/")) continue;
+    const std::string prov = k.substr(4);
+    if (granted) {
+      auto g = granted->find(prov);
+      if (g != granted->end() && g->second) release.push_back({vnet, prov, *g->second, "", 0});
+      continue;
+    }
+    const Downstream* d = find(prov);
+    auto doc = read_partial(text);
+    if (!d || !doc) continue;
+    CreateOptions co;
+    co.ttl_s = ttl;
+    auto again = d->provider->create_vnet(
+        Caller{d->account, modify_key(vnet, prov, payload["#nonce"])}, *doc, co);
+    if (again) {
+      release.push_back({vnet, prov, again->id, "", 0});
+    } else if (transient(again.error())) {
+      left[k] = text;
+      problems.push_back(prov + ": " + again.error().message);
+    }
+  }
+  if (!release.empty())
+    if (std::string errs = release_parts(release, true); !errs.empty()) problems.push_back(errs);
+
+  // Changed parts get their old partial back (the provider re-maps it with
+  // migration costs, so what moved for the change moves back).
+  std::vector<std::string> who;
+  std::vector<std::function<Result<VNetInfo>()>> calls;
+  for (const auto& [k, text] : payload) {
+    if (!k.starts_with("old/")) continue;
+    const std::string prov = k.substr(4);
+    const Downstream* d = find(prov);
+    auto r = remote.find(prov);
+    auto doc = read_partial(text);
+    if (untouched.count(prov) || !d || r == remote.end() || !doc) continue;
+    who.push_back(k);
+    calls.push_back([p = d->provider, c = Caller{d->account, std::nullopt}, id = r->second,
+                     doc = std::move(*doc)] { return p->modify_vnet(c, id, doc); });
+  }
+  auto rs = fan_out<VNetInfo>(std::move(calls), config_.parallel, config_.call_timeout_s);
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    if (rs[i]) continue;
+    const Error& e = rs[i].error();
+    const std::string prov = who[i].substr(4);
+    if (transient(e)) {
+      left[who[i]] = payload[who[i]];
+      problems.push_back(prov + ": " + e.message);
+    } else if (e.code != Error::Code::kNotFound && e.code != Error::Code::kConflict) {
+      // Its final word (e.g. the old part no longer fits): nothing to retry.
+      problems.push_back(prov + ": the old part could not be restored: " + e.message);
+    }
+  }
+
+  if (!left.empty()) {
+    left["#ttl"] = payload["#ttl"];
+    left["#reservations"] = payload["#reservations"];
+    left["#nonce"] = payload["#nonce"];
+    (void)store_->write("modify rollback pending", [&](store::ProviderTx& tx) {
+      return tx.update_pending(pending.id, "rolling-back", encode_parts(left));
+    });
+    return join(problems, "; ");
+  }
+  const auto old_res = parse_reservations(payload["#reservations"]);
+  Status w =
+      store_->write("modify of '" + vnet + "' rolled back", [&](store::ProviderTx& tx) -> Status {
+        auto v = tx.get_vnet(vnet);
+        // A VNet deleted or expired meanwhile holds nothing any more.
+        if (v && v->state != store::VNetState::kDeleted)
+          if (Status s = replace_reservations(tx, vnet, old_res); !s) return s;
+        if (auto ev = tx.append_event(vnet, "modify-rolled-back", join(problems, "; ")); !ev)
+          return ev.error();
+        if (Status s = tx.remove_pending(pending.id);
+            !s && s.error().code != Error::Code::kNotFound)
+          return s;
+        return Status::Ok();
+      });
+  if (!w) {
+    problems.push_back("restoring the transit reservations: " + w.error().message);
+    return join(problems, "; ");
+  }
+  if (finished) *finished = true;
+  return join(problems, "; ");
 }
 
 // --- metrics, provisioning, views ---------------------------------------------------

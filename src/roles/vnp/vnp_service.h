@@ -51,11 +51,49 @@
 // ends the negotiation at once. Either way every granted part is cancelled
 // first and the customer gets every provider's reason.
 //
+// Modify (issue 6: modify spans every provider of a VNet): the changed
+// request goes through steps 1-4 again with a strong preference for the
+// current split: every node that still fits stays at its provider (the old
+// provider is its only suitable one; otherwise it is mapped with a migration
+// cost per moved node, thesis 5.3.5) and a crossing link that keeps its
+// path keeps its transit identifiers. Then, per provider, by comparing its
+// partial before and after: unchanged -> nothing is sent (a provider must not
+// re-map, let alone move, what did not change); changed -> its modify_vnet
+// with the new partial (the PIP moves only what must move); newly involved ->
+// create_vnet (+ confirm unless the VNet is tentative, then its nodes are
+// started); no longer involved -> deleted after the commit. All or nothing:
+// first a pending "modify" record (old partials, the parts asked for with
+// their idempotency key, the old transit reservations) is written together
+// with the union of old and new transit reservations, so a rollback never
+// finds its identifiers taken; one transaction then commits the new
+// OL0/OL1/ML, elements, parts and reservations, the customer's idempotency
+// key and removes the record. Anything failing before that commit rolls back
+// (undo_modify): new parts released, changed ones modified back to their old
+// partial, old reservations restored; a crash before the commit is rolled
+// back the same way at restart. Tentative, confirmed, running and stopped
+// VNets can be modified, as at the PIP. Modifies hold the create lock (the
+// identifiers are picked against a stable view). A refused modify is not
+// split again (unlike create): the customer gets every reason.
+//
+// Releases owed (issue 6): a cancel or delete a provider does not answer
+// (after a refusal, a failed confirm, a delete, a modify, a recovery) is
+// recorded as a pending "release" and retried by a background sweep
+// (Config::retry_interval_s) and at every start until the provider answers;
+// kNotFound counts as done. A tentative part would expire at its provider on
+// its own, but a confirmed one would hold resources there for ever. So a
+// delete while a provider is down succeeds for the customer (the VNet is
+// deleted, the VNP owes the rest); a confirm that loses a provider fails with
+// its reason, releases the other parts at once and that one when it returns.
+// A modify rollback a provider does not answer stays pending the same way
+// (further modifies of that VNet are kUnavailable until it is done). Only a
+// late grant after a create's timeout is not recorded (it is cancelled when
+// it arrives and, tentative, expires anyway).
+//
 // State: the VNP's own VNet records, transit reservations (bandwidth and
 // one capacity-1 resource per identifier), OL0/OL1 and its ML (the split:
 // kML in format "vnp-split") live in store::ProviderStore; parts (provider,
-// remote id) as store::Part; a create or confirm in flight as a
-// store::PendingTransaction. Every downstream create carries the
+// remote id) as store::Part; a create, confirm or modify in flight and each
+// release owed as a store::PendingTransaction. Every downstream create carries the
 // idempotency key "vnp-<vnet>-<provider>" and the pending create keeps the
 // partial VNets sent, so start() can roll back what a crash interrupted: a
 // "create" is rolled back (the recorded parts and any part granted but not
@@ -69,18 +107,23 @@
 // providers' sums. Of what a provider returns only element states and the
 // reasons of refusals and failures are passed on, never its VNet ids.
 //
-// Concurrency: creates are serialised (one negotiation at a time, so transit
-// identifiers are picked against a stable view); confirm, cancel, delete and
-// provision take a per-VNet lock. A customer's idempotency key on create is
-// stored with the parts, so a retry returns the first VNet.
+// Concurrency: creates and modifies are serialised (one negotiation at a
+// time, so transit identifiers are picked against a stable view); confirm,
+// cancel, delete, modify, provision and the retry of a modify rollback take a
+// per-VNet lock. A customer's idempotency key on create (modify) is stored in
+// the transaction that ends it, so a retry returns the first VNet (the VNet
+// as it is now) and runs nothing again.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/result.h"
@@ -135,6 +178,10 @@ struct Config {
   std::string console_advertise;  // host written into tickets; default: the bound host
   double console_ticket_ttl_s = 60;
   const store::Clock* clock = nullptr;
+  // Period of the background retry of releases a provider did not answer
+  // and of modifications whose rollback is unfinished; 0 = no thread (call
+  // retry_pending()). Start-up retries them once in any case.
+  double retry_interval_s = 5;
 };
 
 struct RecoveryReport {
@@ -153,7 +200,8 @@ class VnpService final : public Provider {
   Result<VNetInfo> confirm_request(const Caller& caller, const std::string& vnet) override;
   Result<VNetInfo> cancel_request(const Caller& caller, const std::string& vnet) override;
   Result<VNetInfo> delete_vnet(const Caller& caller, const std::string& vnet) override;
-  // Not yet: kUnavailable (re-splitting a running VNet is future work).
+  // Re-splits the changed request keeping nodes where they live; all or
+  // nothing across the providers (see above).
   Result<VNetInfo> modify_vnet(const Caller& caller, const std::string& vnet,
                                const flerd::Document& request) override;
   Result<Metrics> get_metrics(const Caller& caller) override;
@@ -177,6 +225,11 @@ class VnpService final : public Provider {
   };
   NegotiationStats last_negotiation() const;
 
+  // Retries now what the background sweep retries (releases owed to
+  // providers that did not answer, unfinished modify rollbacks); returns how
+  // many are still outstanding.
+  std::size_t retry_pending();
+
  private:
   explicit VnpService(Config config);
   Status open();
@@ -186,7 +239,25 @@ class VnpService final : public Provider {
   Result<store::VNetRecord> owned(const Caller& caller, const std::string& vnet);
   Result<VNetInfo> info(const store::VNetRecord& rec);
   // Cancels (tentative) or deletes (otherwise) every part; errors collected.
-  std::string release_parts(const std::vector<store::Part>& parts, bool cancel);
+  // A part whose provider fails to answer is recorded as a pending "release"
+  // and retried until it answers (*recorded: every failure was recorded).
+  std::string release_parts(const std::vector<store::Part>& parts, bool cancel,
+                            bool* recorded = nullptr);
+  std::vector<Result<VNetInfo>> release_calls(const std::vector<store::Part>& parts, bool cancel);
+  // Runs recorded releases; removes those done; returns how many remain.
+  std::size_t run_releases(const std::vector<store::PendingTransaction>& releases);
+  // Rolls a modification back (pending operation "modify"): parts created
+  // for it are released, changed ones get their old partial again, the old
+  // transit reservations return. `granted` (the live path) names what each
+  // new provider granted; without it they are asked again with the create's
+  // idempotency key. What a provider did not answer stays in the record for
+  // the next retry.
+  // `untouched`: changed providers known not to have applied the change.
+  // Returns what is not back as before; *finished: the record is removed.
+  std::string undo_modify(const store::PendingTransaction& pending,
+                          const std::map<std::string, std::optional<std::string>>* granted,
+                          const std::set<std::string>& untouched, bool* finished = nullptr);
+  void retry_loop();
   // Starts every part's nodes (paper 5.7); errors collected.
   std::string start_parts(const std::vector<store::Part>& parts);
 
@@ -203,6 +274,12 @@ class VnpService final : public Provider {
   NegotiationStats stats_;
   std::mutex locks_mu_;
   std::map<std::string, std::shared_ptr<std::recursive_mutex>> vnet_locks_;
+
+  std::mutex retry_mu_;  // one retry_pending() at a time
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread retrier_;
 };
 
 }  // namespace cloudnet::roles::vnp
