@@ -91,12 +91,13 @@ namespace {
 constexpr const char* kVNetColumns =
     "id, customer, state, created_at, updated_at, expires_at, revision";
 
-// Reservations that count against capacity at `now` ($2): those of VNets
+// Reservations that count against capacity at `now` ($1): those of VNets
 // holding resources, minus tentatives already past their expiry (released by
-// the next write, but no longer owed).
+// the next write, but no longer owed), minus those of VNet $2 ('' for none:
+// a modify replaces what that VNet holds).
 constexpr const char* kReservedSubquery =
     "COALESCE((SELECT SUM(r.amount) FROM reservations r JOIN vnets v ON v.id = r.vnet"
-    " WHERE r.resource = c.resource AND v.state <> 'deleted'"
+    " WHERE r.resource = c.resource AND v.state <> 'deleted' AND v.id <> $2"
     " AND NOT (v.state = 'tentative' AND v.expires_at <= $1)), 0)";
 
 Result<VNetRecord> decode_vnet(const Row& r) {
@@ -225,24 +226,7 @@ Result<VNetRecord> ProviderTx::reserve(const NewVNet& req) {
   // The check and the inserts below run in one serialisable transaction:
   // a concurrent reservation of the same resource either commits before this
   // one reads (and is counted) or is aborted and re-run.
-  std::vector<std::string> shortfalls;
-  for (const auto& [resource, amount] : wanted) {
-    auto row = tx_.query_one(what + ": read the capacity of '" + resource + "'",
-                             std::string("SELECT c.capacity, ") + kReservedSubquery +
-                                 " FROM capacities c WHERE c.resource = $2",
-                             {now_, resource});
-    if (!row) return row.error();
-    if (!*row) return Error::invalid(what + ": unknown substrate resource '" + resource + "'");
-    double capacity = (*row)->real(0);
-    double reserved = (*row)->real(1);
-    if (reserved + amount > capacity + slack(capacity)) {
-      shortfalls.push_back(resource + ": requested " + num(amount) + ", free " +
-                           num(std::max(0.0, capacity - reserved)) + " of " + num(capacity));
-    }
-  }
-  if (!shortfalls.empty()) {
-    return Error::infeasible(what + ": not enough capacity: " + join(shortfalls, "; "));
-  }
+  if (Status s = check_capacity(what, wanted, {}); !s) return s.error();
 
   auto ins = tx_.exec(what + ": insert the vnet",
                       "INSERT INTO vnets (id, customer, state, created_at, updated_at, expires_at,"
@@ -430,6 +414,72 @@ Status ProviderTx::put_elements(std::string_view vnet, const std::vector<Element
   return Status::Ok();
 }
 
+Status ProviderTx::check_capacity(const std::string& what,
+                                  const std::map<std::string, double>& wanted,
+                                  std::string_view except_vnet) {
+  std::vector<std::string> shortfalls;
+  for (const auto& [resource, amount] : wanted) {
+    // What `except_vnet` holds now does not count: it is being replaced.
+    auto row = tx_.query_one(what + ": read the capacity of '" + resource + "'",
+                             std::string("SELECT c.capacity, ") + kReservedSubquery +
+                                 " FROM capacities c WHERE c.resource = $3",
+                             {now_, except_vnet, resource});
+    if (!row) return row.error();
+    if (!*row) return Error::invalid(what + ": unknown substrate resource '" + resource + "'");
+    double capacity = (*row)->real(0);
+    double reserved = (*row)->real(1);
+    if (reserved + amount > capacity + slack(capacity)) {
+      shortfalls.push_back(resource + ": requested " + num(amount) + ", free " +
+                           num(std::max(0.0, capacity - reserved)) + " of " + num(capacity));
+    }
+  }
+  if (!shortfalls.empty()) {
+    return Error::infeasible(what + ": not enough capacity: " + join(shortfalls, "; "));
+  }
+  return Status::Ok();
+}
+
+Status ProviderTx::replace_reservations(std::string_view vnet,
+                                       const std::vector<Reservation>& reservations) {
+  if (Status s = require_write("replace reservations"); !s) return s;
+  const std::string what = "replace the reservations of vnet '" + std::string(vnet) + "'";
+  auto v = load(vnet);
+  if (!v) return v.error();
+  if (!holds_resources(v->state))
+    return Error::conflict(what + ": it is " + to_string(v->state) + " and holds nothing");
+  std::map<std::string, double> wanted;
+  for (const Reservation& r : reservations) {
+    if (r.resource.empty()) return Error::invalid(what + ": a reservation names no resource");
+    if (!std::isfinite(r.amount) || r.amount < 0) {
+      return Error::invalid(what + ": the amount of '" + r.resource +
+                            "' must not be negative, is " + num(r.amount));
+    }
+    if (r.amount > 0) wanted[r.resource] += r.amount;
+  }
+  if (Status s = check_capacity(what, wanted, vnet); !s) return s;
+  if (auto d = tx_.exec(what + ": drop the old ones", "DELETE FROM reservations WHERE vnet = $1",
+                        {vnet});
+      !d)
+    return d.error();
+  for (const auto& [resource, amount] : wanted) {
+    auto r = tx_.exec(what + ": insert the reservation of '" + resource + "'",
+                      "INSERT INTO reservations (vnet, resource, amount) VALUES ($1, $2, $3)",
+                      {vnet, resource, amount});
+    if (!r) return r.error();
+  }
+  return Status::Ok();
+}
+
+Status ProviderTx::replace_elements(std::string_view vnet, const std::vector<Element>& elements) {
+  if (Status s = require_write("replace elements"); !s) return s;
+  if (auto v = load(vnet); !v) return v.error();
+  if (auto d = tx_.exec("replace the elements of vnet '" + std::string(vnet) + "'",
+                        "DELETE FROM vnet_elements WHERE vnet = $1", {vnet});
+      !d)
+    return d.error();
+  return put_elements(vnet, elements);
+}
+
 Result<std::vector<Element>> ProviderTx::elements(std::string_view vnet) {
   auto rows = tx_.query("read elements of vnet " + std::string(vnet),
                         "SELECT element, kind, state, host FROM vnet_elements WHERE vnet = $1"
@@ -529,7 +579,7 @@ Result<std::map<std::string, ResourceUsage>> ProviderTx::usage() {
   auto rows = tx_.query("read capacity usage",
                         std::string("SELECT c.resource, c.capacity, ") + kReservedSubquery +
                             " FROM capacities c ORDER BY c.resource",
-                        {now_});
+                        {now_, ""});
   if (!rows) return rows.error();
   std::map<std::string, ResourceUsage> out;
   for (const Row& r : *rows) out[r.text(0)] = ResourceUsage{r.real(1), r.real(2)};
@@ -617,6 +667,14 @@ Status ProviderTx::put_part(const Part& part) {
                     " updated_at = excluded.updated_at",
                     {part.vnet, part.provider, part.remote_vnet, part.state, now_});
   if (!n) return n.error();
+  return Status::Ok();
+}
+
+Status ProviderTx::remove_part(std::string_view vnet, std::string_view provider) {
+  if (Status s = require_write("remove part"); !s) return s;
+  auto d = tx_.exec("remove the part of vnet " + std::string(vnet) + " at " + std::string(provider),
+                    "DELETE FROM vnet_parts WHERE vnet = $1 AND provider = $2", {vnet, provider});
+  if (!d) return d.error();
   return Status::Ok();
 }
 

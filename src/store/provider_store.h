@@ -212,6 +212,12 @@ class ProviderTx {
   Result<Document> document(std::string_view vnet, Layer layer);  // kNotFound when absent
   // Inserts or replaces elements (by id).
   Status put_elements(std::string_view vnet, const std::vector<Element>& elements);
+  // A modify (thesis 5.3.5): the VNet's elements become exactly `elements`.
+  Status replace_elements(std::string_view vnet, const std::vector<Element>& elements);
+  // A modify: the VNet's reservations become exactly `reservations`, checked
+  // against capacity as reserve() does, the VNet's own current holding not
+  // counted; kInfeasible names each short resource. Zero amounts are dropped.
+  Status replace_reservations(std::string_view vnet, const std::vector<Reservation>& reservations);
   Result<std::vector<Element>> elements(std::string_view vnet);
   Result<std::vector<Reservation>> reservations(std::string_view vnet);
 
@@ -241,6 +247,7 @@ class ProviderTx {
 
   // --- VNP: parts and pending transactions
   Status put_part(const Part& part);  // inserts or replaces (vnet, provider)
+  Status remove_part(std::string_view vnet, std::string_view provider);
   Result<std::vector<Part>> parts(std::string_view vnet);
   Result<std::int64_t> add_pending(std::string_view vnet, std::string_view operation,
                                    std::string_view state, std::string_view payload);
@@ -255,6 +262,10 @@ class ProviderTx {
 
  private:
   Status require_write(std::string_view what);
+  // kInfeasible unless every amount in `wanted` fits beside what the other
+  // VNets (all but `except_vnet`) hold.
+  Status check_capacity(const std::string& what, const std::map<std::string, double>& wanted,
+                        std::string_view except_vnet);
   Result<VNetRecord> load(std::string_view vnet);
   Result<VNetRecord> set_state(const VNetRecord& from, VNetState to, std::string_view event_kind,
                                std::string_view detail);

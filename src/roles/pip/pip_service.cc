@@ -1006,48 +1006,10 @@ struct Holding {
 };
 
 // Replaces a VNet's reservations, elements and documents inside one write
-// transaction, checking capacity against every other VNet exactly as
-// ProviderTx::reserve does (same subquery, same serialisable transaction).
-// The store has no call for this yet (reported); the SQL is the store
-// schema's (store/provider_schema.cc).
+// transaction (capacity checked as ProviderTx::reserve does).
 Status replace_holding(store::ProviderTx& tx, const std::string& vnet, const Holding& h) {
-  const std::string what = "modify vnet '" + vnet + "'";
-  auto& sql = tx.sql();
-  std::map<std::string, double> wanted;
-  for (const auto& r : h.reservations) wanted[r.resource] += r.amount;
-  std::vector<std::string> shortfalls;
-  for (const auto& [resource, amount] : wanted) {
-    auto row = sql.query_one(
-        what + ": read the capacity of '" + resource + "'",
-        "SELECT c.capacity, COALESCE((SELECT SUM(r.amount) FROM reservations r JOIN vnets v ON "
-        "v.id = r.vnet WHERE r.resource = c.resource AND v.id <> $3 AND v.state <> 'deleted' AND "
-        "NOT (v.state = 'tentative' AND v.expires_at <= $1)), 0) FROM capacities c WHERE "
-        "c.resource = $2",
-        {tx.now(), resource, vnet});
-    if (!row) return row.error();
-    if (!*row) return Error::invalid(what + ": unknown substrate resource '" + resource + "'");
-    const double capacity = (*row)->real(0), reserved = (*row)->real(1);
-    if (reserved + amount > capacity + 1e-9 * std::max(1.0, capacity))
-      shortfalls.push_back(resource + ": requested " + std::to_string(amount) + ", free " +
-                           std::to_string(std::max(0.0, capacity - reserved)));
-  }
-  if (!shortfalls.empty())
-    return Error::infeasible(what + ": not enough capacity: " + join(shortfalls, "; "));
-  if (auto d = sql.exec(what + ": drop the old reservations",
-                        "DELETE FROM reservations WHERE vnet = $1", {vnet});
-      !d)
-    return d.error();
-  for (const auto& [resource, amount] : wanted) {
-    auto r = sql.exec(what + ": insert the reservation of '" + resource + "'",
-                      "INSERT INTO reservations (vnet, resource, amount) VALUES ($1, $2, $3)",
-                      {vnet, resource, amount});
-    if (!r) return r.error();
-  }
-  if (auto d = sql.exec(what + ": drop the old elements",
-                        "DELETE FROM vnet_elements WHERE vnet = $1", {vnet});
-      !d)
-    return d.error();
-  if (Status s = tx.put_elements(vnet, h.elements); !s) return s;
+  if (Status s = tx.replace_reservations(vnet, h.reservations); !s) return s;
+  if (Status s = tx.replace_elements(vnet, h.elements); !s) return s;
   for (const auto& [layer, doc] : h.documents)
     if (Status s = tx.put_document(vnet, layer, doc); !s) return s;
   return Status::Ok();

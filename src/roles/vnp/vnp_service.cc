@@ -335,63 +335,6 @@ std::vector<store::Reservation> parse_reservations(const std::string& text) {
   return out;
 }
 
-// The store has no calls yet for replacing a VNet's reservations or
-// elements or for dropping a part (the PIP's modify has the same gap,
-// roles/pip/pip_service.cc replace_holding); the SQL is the store schema's
-// (store/provider_schema.cc), inside the caller's transaction. Capacity is
-// checked against every other VNet exactly as ProviderTx::reserve does, so a
-// modify never over-books a transit link or hands out a taken identifier.
-Status replace_reservations(store::ProviderTx& tx, const std::string& vnet,
-                            const std::vector<store::Reservation>& reservations) {
-  const std::string what = "modify vnet '" + vnet + "'";
-  auto& sql = tx.sql();
-  std::map<std::string, double> wanted;
-  for (const auto& r : reservations) wanted[r.resource] += r.amount;
-  std::vector<std::string> shortfalls;
-  for (const auto& [resource, amount] : wanted) {
-    auto row = sql.query_one(
-        what + ": read the capacity of '" + resource + "'",
-        "SELECT c.capacity, COALESCE((SELECT SUM(r.amount) FROM reservations r JOIN vnets v ON "
-        "v.id = r.vnet WHERE r.resource = c.resource AND v.id <> $3 AND v.state <> 'deleted' AND "
-        "NOT (v.state = 'tentative' AND v.expires_at <= $1)), 0) FROM capacities c WHERE "
-        "c.resource = $2",
-        {tx.now(), resource, vnet});
-    if (!row) return row.error();
-    if (!*row) return Error::invalid(what + ": unknown resource '" + resource + "'");
-    const double capacity = (*row)->real(0), reserved = (*row)->real(1);
-    if (reserved + amount > capacity + 1e-9 * std::max(1.0, capacity))
-      shortfalls.push_back(resource + ": requested " + std::to_string(amount) + ", free " +
-                           std::to_string(std::max(0.0, capacity - reserved)));
-  }
-  if (!shortfalls.empty())
-    return Error::infeasible(what + ": not enough capacity: " + join(shortfalls, "; "));
-  if (auto d = sql.exec(what + ": drop the old reservations",
-                        "DELETE FROM reservations WHERE vnet = $1", {vnet});
-      !d)
-    return d.error();
-  for (const auto& [resource, amount] : wanted) {
-    if (amount <= 0) continue;
-    auto r = sql.exec(what + ": reserve '" + resource + "'",
-                      "INSERT INTO reservations (vnet, resource, amount) VALUES ($1, $2, $3)",
-                      {vnet, resource, amount});
-    if (!r) return r.error();
-  }
-  return Status::Ok();
-}
-Status drop_elements(store::ProviderTx& tx, const std::string& vnet) {
-  auto d = tx.sql().exec("modify vnet '" + vnet + "': drop the old elements",
-                         "DELETE FROM vnet_elements WHERE vnet = $1", {vnet});
-  if (!d) return d.error();
-  return Status::Ok();
-}
-Status drop_part(store::ProviderTx& tx, const std::string& vnet, const std::string& provider) {
-  auto d =
-      tx.sql().exec("modify vnet '" + vnet + "': drop the part at " + provider,
-                    "DELETE FROM vnet_parts WHERE vnet = $1 AND provider = $2", {vnet, provider});
-  if (!d) return d.error();
-  return Status::Ok();
-}
-
 // Errors worth asking again later: the provider did not answer (or answered
 // that it cannot now). Anything else is its final word.
 bool transient(const Error& e) {
@@ -1702,7 +1645,7 @@ Result<VNetInfo> VnpService::modify_vnet(const Caller& caller, const std::string
         if (!v) return v.error();
         if (v->state != state)
           return Error::conflict("vnet '" + vnet + "' changed state while being modified");
-        if (Status s = replace_reservations(tx, vnet, both_list); !s) return s.error();
+        if (Status s = tx.replace_reservations(vnet, both_list); !s) return s.error();
         return tx.add_pending(vnet, "modify", "negotiating", payload_text);
       });
   if (!pend) return Error{pend.error().code, "reserve transit: " + pend.error().message};
@@ -1815,16 +1758,15 @@ Result<VNetInfo> VnpService::modify_vnet(const Caller& caller, const std::string
         if (!v) return v.error();
         if (v->state != state)
           return Error::conflict("vnet '" + vnet + "' changed state while being modified");
-        if (Status s = replace_reservations(tx, vnet, (*planned)->reservations); !s)
+        if (Status s = tx.replace_reservations(vnet, (*planned)->reservations); !s)
           return s.error();
-        if (Status s = drop_elements(tx, vnet); !s) return s.error();
         std::vector<store::Element> els;
         for (const auto& [node, site] : sp.node_site)
           els.push_back({node, store::ElementKind::kNode, store::to_string(state), site});
         for (const auto& [link, sites] : sp.link_sites)
           els.push_back(
               {link, store::ElementKind::kLink, store::to_string(state), join(sites, ",")});
-        if (Status s = tx.put_elements(vnet, els); !s) return s.error();
+        if (Status s = tx.replace_elements(vnet, els); !s) return s.error();
         if (Status s = tx.put_document(vnet, store::Layer::kOL0, to_store(req)); !s)
           return s.error();
         if (Status s = tx.put_document(vnet, store::Layer::kOL1, to_store((*planned)->ol1)); !s)
@@ -1836,7 +1778,7 @@ Result<VNetInfo> VnpService::modify_vnet(const Caller& caller, const std::string
           if (Status s = tx.put_part(p); !s) return s.error();
         }
         for (const auto& p : removed) {
-          if (Status s = drop_part(tx, vnet, p); !s) return s.error();
+          if (Status s = tx.remove_part(vnet, p); !s) return s.error();
           store::PendingTransaction r;
           r.vnet = vnet;
           r.operation = "release";
@@ -1978,7 +1920,7 @@ std::string VnpService::undo_modify(
         auto v = tx.get_vnet(vnet);
         // A VNet deleted or expired meanwhile holds nothing any more.
         if (v && v->state != store::VNetState::kDeleted)
-          if (Status s = replace_reservations(tx, vnet, old_res); !s) return s;
+          if (Status s = tx.replace_reservations(vnet, old_res); !s) return s;
         if (auto ev = tx.append_event(vnet, "modify-rolled-back", join(problems, "; ")); !ev)
           return ev.error();
         if (Status s = tx.remove_pending(pending.id);

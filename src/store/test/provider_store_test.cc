@@ -481,6 +481,62 @@ TYPED_TEST(ProviderStoreTest, IdempotencyKeys) {
   this->expect_consistent();
 }
 
+// A modify replaces what a VNet holds: its own old holding does not count
+// against the new one, every other VNet's does; a failed replace changes
+// nothing.
+TYPED_TEST(ProviderStoreTest, ReplaceReservationsElementsAndParts) {
+  this->seed_substrate();
+  ASSERT_TRUE(this->store_->reserve(make_vnet("a", "c", kT0 + kMinute, {{"host2/cpu", 3}})).ok());
+  ASSERT_TRUE(this->store_->reserve(make_vnet("b", "c", kT0 + kMinute, {{"host1/cpu", 6}})).ok());
+  auto replace = [&](const std::string& vnet, std::vector<Reservation> rs) {
+    return this->store_->write("replace", [&](ProviderTx& tx) {
+      return tx.replace_reservations(vnet, rs);
+    });
+  };
+  // 3 -> 4 of host2 fits (its own 3 are released by the replace).
+  ASSERT_TRUE(replace("a", {{"host2/cpu", 4}, {"link12/bw", 10}}).ok());
+  EXPECT_DOUBLE_EQ(this->reserved("host2/cpu"), 4);
+  EXPECT_DOUBLE_EQ(this->reserved("link12/bw"), 10);
+  // 3 of host1 does not fit beside b's 6 of 8: nothing changes.
+  auto over = replace("a", {{"host1/cpu", 3}});
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Error::Code::kInfeasible);
+  EXPECT_NE(over.error().message.find("host1/cpu"), std::string::npos) << over.error().message;
+  EXPECT_DOUBLE_EQ(this->reserved("host2/cpu"), 4);
+  EXPECT_DOUBLE_EQ(this->reserved("host1/cpu"), 6);
+  EXPECT_EQ(replace("a", {{"nope/cpu", 1}}).error().code, Error::Code::kInvalidArgument);
+  EXPECT_EQ(replace("a", {{"host2/cpu", -1}}).error().code, Error::Code::kInvalidArgument);
+  // Zero amounts are dropped; a deleted VNet holds nothing to replace.
+  ASSERT_TRUE(replace("a", {{"host2/cpu", 1}, {"link12/bw", 0}}).ok());
+  EXPECT_DOUBLE_EQ(this->reserved("link12/bw"), 0);
+  ASSERT_TRUE(this->store_->cancel("b").ok());
+  EXPECT_EQ(replace("b", {{"host1/cpu", 1}}).error().code, Error::Code::kConflict);
+  EXPECT_DOUBLE_EQ(this->reserved("host1/cpu"), 0);
+
+  Status s = this->store_->write("elements and parts", [](ProviderTx& tx) -> Status {
+    if (Status e = tx.put_elements("a", {{"x", ElementKind::kNode, "tentative", "h1"},
+                                         {"y", ElementKind::kNode, "tentative", "h1"}});
+        !e)
+      return e;
+    if (Status e = tx.replace_elements("a", {{"y", ElementKind::kNode, "confirmed", "h2"}}); !e)
+      return e;
+    if (Status e = tx.put_part({"a", "pip-a", "r1", "tentative", 0}); !e) return e;
+    if (Status e = tx.put_part({"a", "pip-b", "r2", "tentative", 0}); !e) return e;
+    return tx.remove_part("a", "pip-a");
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto els = this->value_of(
+      this->store_->read("elements", [](ProviderTx& tx) { return tx.elements("a"); }));
+  ASSERT_EQ(els.size(), 1u);
+  EXPECT_EQ(els[0].id, "y");
+  EXPECT_EQ(els[0].host, "h2");
+  auto parts =
+      this->value_of(this->store_->read("parts", [](ProviderTx& tx) { return tx.parts("a"); }));
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].provider, "pip-b");
+  this->expect_consistent();
+}
+
 TYPED_TEST(ProviderStoreTest, VnpPartsAndPendingTransactions) {
   this->seed_substrate();
   ASSERT_TRUE(this->store_->reserve(make_vnet("v", "c", kT0 + kMinute, {{"host1/cpu", 1}})).ok());
