@@ -34,6 +34,7 @@
 #include "console/client.h"
 #include "federation/local_federation.h"
 #include "roles/pip/pip_service.h"
+#include "roles/stored_document.h"
 #endif
 
 namespace cloudnet::cli {
@@ -206,7 +207,11 @@ void print_pip_view(federation::LocalFederation& fed, std::size_t i, const std::
               << ")\n";
     return;
   }
-  flerd::Loaded doc = flerd::read_string(ol0->body, flerd::Format::kYaml, "partial vnet");
+  auto part = roles::from_store(*ol0, "partial vnet");
+  if (!part) {
+    std::cout << "  (" << part.error().message << ")\n";
+    return;
+  }
   std::cout << fed.pip_name(i) << ": vnet " << remote << " of customer '" << fed.vnp_account()
             << "', " << st->state << "\n";
   std::map<std::string, std::string> state;
@@ -219,7 +224,7 @@ void print_pip_view(federation::LocalFederation& fed, std::size_t i, const std::
   std::stable_sort(order.begin(), order.end(),
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   for (const auto& e : order) {
-    const flerd::NetworkElement* req = doc.document.element(e.id);
+    const flerd::NetworkElement* req = part->element(e.id);
     const bool stub = req && req->ne_type == "/node/host/pip";
     std::vector<std::string> on;
     for (const auto& h : split(e.host, ',')) on.push_back(name_in(sub, h));

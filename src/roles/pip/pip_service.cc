@@ -16,12 +16,12 @@
 #include "mapping/output.h"
 #include "mapping/strategy.h"
 #include "mapping/usage.h"
+#include "roles/stored_document.h"
 
 namespace cloudnet::roles::pip {
 
 namespace {
 
-constexpr const char* kFormat = "flerd+yaml";
 
 // FNV-1a: a stable fingerprint of a request for idempotency keys (the same
 // request must give the same fingerprint across restarts, which std::hash
@@ -49,24 +49,6 @@ std::string new_vnet_id() {
   return buf;
 }
 
-store::Document to_store(const flerd::Document& doc) {
-  return {kFormat, flerd::write_string(doc, flerd::Format::kYaml)};
-}
-
-Result<flerd::Document> from_store(const store::Document& d, const std::string& what) {
-  flerd::Format f = flerd::Format::kYaml;
-  if (d.format == "flerd+xml") f = flerd::Format::kXml;
-  if (d.format == "flerd+json") f = flerd::Format::kJson;
-  flerd::ReadOptions o;
-  o.validate = false;
-  flerd::Loaded l = flerd::read_string(d.body, f, what, o);
-  if (!l.ok())
-    return Error::internal(what + ": stored document unreadable: " + l.diagnostics.format());
-  flerd::Diagnostics diags = l.document.resolve();
-  if (diags.has_errors())
-    return Error::internal(what + ": stored document does not resolve: " + diags.format());
-  return std::move(l.document);
-}
 
 bool ends_with_level(const std::string& attr, std::string_view leaf) {
   auto pos = attr.rfind('/');

@@ -16,6 +16,7 @@
 
 #include "console/client.h"
 #include "embed/sim_plugin.h"
+#include "federation/chain_request.h"
 #include "flerd/io.h"
 #include "roles/pip/pip_service.h"
 #include "store/test/backends.h"
@@ -76,51 +77,12 @@ std::string substrate(const std::string& p, int hosts, int cores) {
 
 // Virtual hosts v1, v2, ... of cpus[i] cores on a chain of 100 Mbps links.
 std::string chain_of(const std::vector<int>& cpus, const std::string& net = "web") {
-  const int n = static_cast<int>(cpus.size());
-  std::string y =
-      "namespaces: {c: /test/req}\nTopology:\n  - GraphLabel: {id: c:ol0, role_identifier: "
-      "customer, graph_type: OL, graph_nr: 0, net_identifier: " +
-      net + "}\n    NetworkElement:\n";
-  std::string res;
-  for (int v = 1; v <= n; ++v) {
-    const std::string id = "c:v" + std::to_string(v);
-    std::string ifs;
-    if (v > 1)
-      ifs += "{id: " + id +
-             "w, identifier: w, ni_type: /interface/generic, connectedInterface: c:l" +
-             std::to_string(v - 1) + "b}";
-    if (v < n) {
-      if (!ifs.empty()) ifs += ", ";
-      ifs += "{id: " + id +
-             "e, identifier: e, ni_type: /interface/generic, connectedInterface: c:l" +
-             std::to_string(v) + "a}";
-    }
-    y += "      - {id: " + id + ", identifier: V" + std::to_string(v) +
-         ", ne_type: /node/host/generic, graphLabel: c:ol0, resource: [" + id + "cpu]" +
-         (ifs.empty() ? "" : ",\n         networkInterfaces: [" + ifs + "]") + "}\n";
-    res += "      - {id: " + id + "cpu, attribute: /host/generic/CPU/amount, value: " +
-           std::to_string(cpus[static_cast<std::size_t>(v - 1)]) +
-           ", resource_unit: cores, value_type: minimum, request_flag: true}\n";
-  }
-  for (int l = 1; l < n; ++l) {
-    const std::string id = "c:l" + std::to_string(l);
-    y += "      - {id: " + id + ", identifier: L" + std::to_string(l) +
-         ", ne_type: /link/generic, graphLabel: c:ol0, resource: [" + id +
-         "bw],\n         networkInterfaces: [{id: " + id +
-         "a, identifier: a, ni_type: /interface/generic, connectedInterface: c:v" +
-         std::to_string(l) + "e}, {id: " + id +
-         "b, identifier: b, ni_type: /interface/generic, connectedInterface: c:v" +
-         std::to_string(l + 1) + "w}]}\n";
-    res += "      - {id: " + id +
-           "bw, attribute: /link/symmetric/bandwidth, value: 100, resource_unit: Mbps, "
-           "value_type: minimum, request_flag: true}\n";
-  }
-  return y + "    Resource:\n" + res;
+  return federation::chain_request_yaml(cpus, net);
 }
 
 // `n` virtual hosts of `cpu` cores on a chain of 100 Mbps links.
 std::string chain(int n, int cpu, const std::string& net = "web") {
-  return chain_of(std::vector<int>(static_cast<std::size_t>(n), cpu), net);
+  return federation::chain_request_yaml(n, cpu, net);
 }
 
 flerd::Document parse(const std::string& yaml) {
@@ -236,20 +198,42 @@ class VnpTest : public ::testing::Test {
     pips_.push_back(std::move(p));
   }
 
+  // A VNP's configuration on a fresh SQLite store of its own; the tests
+  // that restart a VNP start it from this themselves.
+  void vnp_config(Config* c, const std::string& name, std::vector<Downstream> ds,
+                  std::vector<TransitLink> transit) {
+    vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
+    ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
+    c->name = name;
+    c->providers = std::move(ds);
+    c->transit = std::move(transit);
+    c->store_url = vnp_env_.back()->url();
+    c->time_budget_s = 5;
+  }
+
   Result<std::unique_ptr<VnpService>> make_vnp(const std::string& name, std::vector<Downstream> ds,
                                                std::vector<TransitLink> transit) {
     EXPECT_TRUE(vnp_env_.size() < 4);
-    vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
-    EXPECT_TRUE(vnp_env_.back()->SetUp().ok());
     Config c;
-    c.name = name;
-    c.providers = std::move(ds);
-    c.transit = std::move(transit);
-    c.store_url = vnp_env_.back()->url();
-    c.time_budget_s = 5;
+    vnp_config(&c, name, std::move(ds), std::move(transit));
     c.call_timeout_s = 60;
     c.retry_interval_s = 0;  // tests call retry_pending() themselves
     return VnpService::start(std::move(c));
+  }
+
+  // Recursion across a border: an upper VNP buying from a lower VNP (over
+  // pa and pb) and from pc directly, so the lower VNP receives partial VNets
+  // with stubs and transit links. Needs the PIPs pa, pb and pc, in order.
+  void make_upper_over_lower(std::unique_ptr<VnpService>* upper) {
+    std::vector<Downstream> lower_ds = {{"pa", pips_[0]->front, "vnp"},
+                                        {"pb", pips_[1]->front, "vnp"}};
+    auto lower = make_vnp("lower", lower_ds, full_mesh({"pa", "pb"}));
+    ASSERT_TRUE(lower.ok()) << lower.error().message;
+    std::shared_ptr<Provider> lp(std::move(*lower));
+    auto u = make_vnp("upper", {{"lower", lp, "upper"}, {"pc", pips_[2]->front, "vnp"}},
+                      full_mesh({"lower", "pc"}));
+    ASSERT_TRUE(u.ok()) << u.error().message;
+    *upper = std::move(*u);
   }
 
   std::vector<Downstream> downstream() {
@@ -441,14 +425,8 @@ TEST_F(VnpTest, AnotherSplitAfterRefusal) {
 TEST_F(VnpTest, TimeoutCancelsLateGrantAndSerialMode) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
-  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
-  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
   Config c;
-  c.name = "vnp1";
-  c.providers = downstream();
-  c.transit = full_mesh({"pa", "pb"});
-  c.store_url = vnp_env_.back()->url();
-  c.time_budget_s = 5;
+  ASSERT_NO_FATAL_FAILURE(vnp_config(&c, "vnp1", downstream(), full_mesh({"pa", "pb"})));
   c.call_timeout_s = 0.3;
   auto vnp = VnpService::start(c);
   ASSERT_TRUE(vnp.ok()) << vnp.error().message;
@@ -572,15 +550,8 @@ TEST_F(VnpTest, VnpOverVnp) {
 TEST_F(VnpTest, RestartRollsBackInterruptedCreate) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
-  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
-  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
-  const std::string url = vnp_env_.back()->url();
   Config c;
-  c.name = "vnp1";
-  c.providers = downstream();
-  c.transit = full_mesh({"pa", "pb"});
-  c.store_url = url;
-  c.time_budget_s = 5;
+  ASSERT_NO_FATAL_FAILURE(vnp_config(&c, "vnp1", downstream(), full_mesh({"pa", "pb"})));
   std::string remote;
   {
     auto s = VnpService::start(c);
@@ -618,14 +589,8 @@ TEST_F(VnpTest, RestartRollsBackInterruptedCreate) {
 TEST_F(VnpTest, RestartFinishesInterruptedConfirm) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
-  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
-  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
   Config c;
-  c.name = "vnp1";
-  c.providers = downstream();
-  c.transit = full_mesh({"pa", "pb"});
-  c.store_url = vnp_env_.back()->url();
-  c.time_budget_s = 5;
+  ASSERT_NO_FATAL_FAILURE(vnp_config(&c, "vnp1", downstream(), full_mesh({"pa", "pb"})));
   std::string id;
   {
     auto s = VnpService::start(c);
@@ -663,14 +628,8 @@ TEST_F(VnpTest, RestartFinishesInterruptedConfirm) {
 TEST_F(VnpTest, RestartCancelsUnrecordedGrant) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
-  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
-  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
   Config c;
-  c.name = "vnp1";
-  c.providers = downstream();
-  c.transit = full_mesh({"pa", "pb"});
-  c.store_url = vnp_env_.back()->url();
-  c.time_budget_s = 5;
+  ASSERT_NO_FATAL_FAILURE(vnp_config(&c, "vnp1", downstream(), full_mesh({"pa", "pb"})));
   {
     auto s = VnpService::start(c);
     ASSERT_TRUE(s.ok()) << s.error().message;
@@ -747,25 +706,19 @@ TEST_F(VnpTest, VnpOverVnpAndPipWithTransit) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
   add_pip("pc", 1, 4);
-  std::vector<Downstream> lower_ds = {{"pa", pips_[0]->front, "vnp"},
-                                      {"pb", pips_[1]->front, "vnp"}};
-  auto lower = make_vnp("lower", lower_ds, full_mesh({"pa", "pb"}));
-  ASSERT_TRUE(lower.ok()) << lower.error().message;
-  std::shared_ptr<Provider> lp(std::move(*lower));
-  auto upper = make_vnp("upper", {{"lower", lp, "upper"}, {"pc", pips_[2]->front, "vnp"}},
-                        full_mesh({"lower", "pc"}));
-  ASSERT_TRUE(upper.ok()) << upper.error().message;
+  std::unique_ptr<VnpService> upper;
+  ASSERT_NO_FATAL_FAILURE(make_upper_over_lower(&upper));
   CreateOptions o;
   o.confirm = true;
-  auto v = (*upper)->create_vnet(alice_, parse(chain(3, 3)), o);
+  auto v = upper->create_vnet(alice_, parse(chain(3, 3)), o);
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_EQ(sites(*v), (std::set<std::string>{"lower", "pc"}));
-  auto st = (*upper)->provision(alice_, v->id, Action::kStart, "");
+  auto st = upper->provision(alice_, v->id, Action::kStart, "");
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(st->state, "running");
   for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
   expect_hidden(dump(*st), "status");
-  ASSERT_TRUE((*upper)->delete_vnet(alice_, v->id).ok());
+  ASSERT_TRUE(upper->delete_vnet(alice_, v->id).ok());
   for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
 }
 
@@ -1105,14 +1058,8 @@ TEST_F(VnpTest, ModifyWithIdempotencyKeyRunsOnce) {
 TEST_F(VnpTest, ReleaseRetriedAfterProviderComesBack) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
-  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
-  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
   Config c;
-  c.name = "vnp1";
-  c.providers = downstream();
-  c.transit = full_mesh({"pa", "pb"});
-  c.store_url = vnp_env_.back()->url();
-  c.time_budget_s = 5;
+  ASSERT_NO_FATAL_FAILURE(vnp_config(&c, "vnp1", downstream(), full_mesh({"pa", "pb"})));
   c.retry_interval_s = 0;
   auto& pb = *pips_[1]->front;
   {
@@ -1209,14 +1156,8 @@ TEST_F(VnpTest, RestartRollsBackInterruptedModify) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
   add_pip("pc", 1, 4);
-  vnp_env_.push_back(std::make_unique<store::test::SqliteEnv>());
-  ASSERT_TRUE(vnp_env_.back()->SetUp().ok());
   Config c;
-  c.name = "vnp1";
-  c.providers = downstream();
-  c.transit = full_mesh({"pa", "pb", "pc"});
-  c.store_url = vnp_env_.back()->url();
-  c.time_budget_s = 5;
+  ASSERT_NO_FATAL_FAILURE(vnp_config(&c, "vnp1", downstream(), full_mesh({"pa", "pb", "pc"})));
   c.retry_interval_s = 0;
   std::string id;
   {
@@ -1355,17 +1296,11 @@ TEST_F(VnpTest, ModifyThroughVnpOverVnp) {
   add_pip("pa", 1, 4);
   add_pip("pb", 1, 4);
   add_pip("pc", 1, 4);
-  std::vector<Downstream> lower_ds = {{"pa", pips_[0]->front, "vnp"},
-                                      {"pb", pips_[1]->front, "vnp"}};
-  auto lower = make_vnp("lower", lower_ds, full_mesh({"pa", "pb"}));
-  ASSERT_TRUE(lower.ok()) << lower.error().message;
-  std::shared_ptr<Provider> lp(std::move(*lower));
-  auto upper = make_vnp("upper", {{"lower", lp, "upper"}, {"pc", pips_[2]->front, "vnp"}},
-                        full_mesh({"lower", "pc"}));
-  ASSERT_TRUE(upper.ok()) << upper.error().message;
+  std::unique_ptr<VnpService> upper;
+  ASSERT_NO_FATAL_FAILURE(make_upper_over_lower(&upper));
   CreateOptions o;
   o.confirm = true;
-  auto v = (*upper)->create_vnet(alice_, parse(chain(3, 3)), o);
+  auto v = upper->create_vnet(alice_, parse(chain(3, 3)), o);
   ASSERT_TRUE(v.ok()) << v.error().message;
   ASSERT_EQ(sites(*v), (std::set<std::string>{"lower", "pc"}));
   // The node to shrink: one the lower VNP holds.
@@ -1374,7 +1309,7 @@ TEST_F(VnpTest, ModifyThroughVnpOverVnp) {
     if (e.kind == "node" && e.site == "lower" && node.empty()) node = e.id;
   std::vector<int> cpus = {3, 3, 3};
   cpus[static_cast<std::size_t>(node.back() - '1')] = 2;
-  auto m = (*upper)->modify_vnet(alice_, v->id, parse(chain_of(cpus)));
+  auto m = upper->modify_vnet(alice_, v->id, parse(chain_of(cpus)));
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_EQ(sites(*m), (std::set<std::string>{"lower", "pc"}));
   EXPECT_EQ(pips_[2]->front->modifies, 0);
@@ -1382,11 +1317,11 @@ TEST_F(VnpTest, ModifyThroughVnpOverVnp) {
   double total = 0;
   for (auto& p : pips_) total += free_cpu(*p);
   EXPECT_DOUBLE_EQ(total, 12.0 - 8.0);
-  auto st = (*upper)->status(alice_, v->id);
+  auto st = upper->status(alice_, v->id);
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(st->state, "running");
   expect_hidden(dump(*m), "modify");
-  ASSERT_TRUE((*upper)->delete_vnet(alice_, v->id).ok());
+  ASSERT_TRUE(upper->delete_vnet(alice_, v->id).ok());
   for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
 }
 

@@ -20,12 +20,12 @@
 #include "mapping/builder.h"
 #include "mapping/strategy.h"
 #include "roles/hiding.h"
+#include "roles/stored_document.h"
 
 namespace cloudnet::roles::vnp {
 
 namespace {
 
-constexpr const char* kFormat = "flerd+yaml";
 
 std::string new_vnet_id() {
   static std::mutex mu;
@@ -39,19 +39,6 @@ std::string new_vnet_id() {
   return buf;
 }
 
-store::Document to_store(const flerd::Document& doc) {
-  return {kFormat, flerd::write_string(doc, flerd::Format::kYaml)};
-}
-
-Result<flerd::Document> from_store(const store::Document& d, const std::string& what) {
-  flerd::ReadOptions o;
-  o.validate = false;
-  flerd::Loaded l = flerd::read_string(d.body, flerd::Format::kYaml, what, o);
-  if (!l.ok())
-    return Error::internal(what + ": stored document unreadable: " + l.diagnostics.format());
-  l.document.resolve();
-  return std::move(l.document);
-}
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
