@@ -1,0 +1,801 @@
+#include "netlab/lab.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+namespace cloudnet::netlab {
+
+namespace {
+
+// The link's VXLAN device in a host's namespace (<= 9 characters).
+std::string vxlan_name(std::uint32_t vni) {
+  std::string n = "v";
+  n += std::to_string(vni);
+  return n;
+}
+
+// An endpoint's macvlan in the host's namespace before it moves into the
+// node's: unique there per (VNI, endpoint), <= 15 characters.
+std::string macvlan_tmp_name(std::uint32_t vni, std::size_t index) {
+  std::string n = "m";
+  n += std::to_string(vni);
+  n += '.';
+  n += std::to_string(index);
+  return n;
+}
+
+std::string link_key(const std::string& net, const std::string& name) {
+  return net + "/" + name;
+}
+
+bool valid_ifname(const std::string& n) {
+  return !n.empty() && n.size() <= 15 && sanitize(n) == n && n != "lo" && n != "." && n != "..";
+}
+
+// A locally administered MAC per (VNI, endpoint): stable, unique on the
+// link, and readable in a capture (02:vv:vv:vv:ii:ii).
+std::string endpoint_mac(std::uint32_t vni, std::size_t index) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "02:%02x:%02x:%02x:%02x:%02x", (vni >> 16) & 255u,
+                (vni >> 8) & 255u, vni & 255u, static_cast<unsigned>((index >> 8) & 255u),
+                static_cast<unsigned>(index & 255u));
+  return buf;
+}
+
+void close_all(const std::vector<int>& fds) {
+  for (int f : fds) ::close(f);
+}
+
+}  // namespace
+
+const char* to_string(NodeState state) {
+  switch (state) {
+    case NodeState::kAbsent: return "absent";
+    case NodeState::kStopped: return "stopped";
+    case NodeState::kRunning: return "running";
+    case NodeState::kSuspended: return "suspended";
+  }
+  return "?";
+}
+
+Lab::Lab(Tag tag, LabOptions options) : tag_(std::move(tag)), options_(std::move(options)) {}
+
+Lab::~Lab() {
+  // Reap children that already exited; running nodes stay (adoptable).
+  for (auto& [k, n] : nodes_)
+    if (n.pid > 0) reap(n.pid, std::chrono::milliseconds(0));
+}
+
+// ---- substrate --------------------------------------------------------------
+
+Status Lab::build_substrate(const flerd::Document& ul, const SubstrateOptions& options) {
+  {
+    std::lock_guard lock(mu_);
+    if (substrate_) return Error::conflict("lab " + tag_.str() + " has a substrate already");
+  }
+  auto plan = plan_substrate(ul, tag_, options);
+  if (!plan) return plan.error();
+  if (auto st = netlab::build_substrate(*plan); !st) return st;
+  std::lock_guard lock(mu_);
+  substrate_ = std::make_unique<SubstratePlan>(std::move(*plan));
+  return Status::Ok();
+}
+
+void Lab::adopt_substrate(SubstratePlan plan) {
+  std::lock_guard lock(mu_);
+  substrate_ = std::make_unique<SubstratePlan>(std::move(plan));
+}
+
+const SubstratePlan* Lab::substrate() const {
+  std::lock_guard lock(mu_);
+  return substrate_.get();
+}
+
+Status Lab::remove_substrate() {
+  std::unique_ptr<SubstratePlan> plan;
+  {
+    std::lock_guard lock(mu_);
+    plan = std::move(substrate_);
+  }
+  if (!plan) return Status::Ok();
+  return netlab::remove_substrate(*plan);
+}
+
+// ---- virtual nodes ----------------------------------------------------------
+
+Lab::NodeRecord* Lab::find_node(const std::string& net, const std::string& name) {
+  auto it = nodes_.find(node_key(net, name));
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+const Lab::NodeRecord* Lab::find_node(const std::string& net, const std::string& name) const {
+  auto it = nodes_.find(node_key(net, name));
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::string Lab::netns_of(const std::string& net, const std::string& name) const {
+  return node_netns(tag_, net, name);
+}
+
+Status Lab::create_node(const NodeSpec& spec) {
+  if (spec.net.empty() || spec.name.empty())
+    return Error::invalid("virtual node needs a net and a name");
+  if (spec.init.empty())
+    return Error::invalid("virtual node " + spec.name + ": empty init command");
+  NodeRecord rec;
+  rec.spec = spec;
+  if (rec.spec.hostname.empty()) rec.spec.hostname = spec.name;
+  rec.netns = node_netns(tag_, spec.net, spec.name);
+  const std::string key = node_key(spec.net, spec.name);
+  {
+    std::lock_guard lock(mu_);
+    if (!substrate_) return Error::conflict("lab " + tag_.str() + " has no substrate");
+    const LabNode* host = substrate_->find(spec.host);
+    if (!host || host->hub)
+      return Error::not_found("virtual node " + spec.net + "/" + spec.name +
+                              ": no substrate host '" + spec.host + "' in lab " + tag_.str());
+    rec.host_netns = host->netns;
+    rec.host_address = host->address;
+    if (nodes_.count(key))
+      return Error::conflict("virtual node " + spec.net + "/" + spec.name + " exists (as " + key +
+                             ")");
+    rec.cgroup = std::make_unique<Cgroup>(options_.cgroup_root, tag_, key);
+    // Reserve the name while the kernel work runs without the lock.
+    nodes_.emplace(key, NodeRecord{});
+  }
+  // Undoes only what this call made: a namespace or cgroup of the same name
+  // (a node of an earlier run, to adopt or clean up) stays.
+  bool made_netns = false;
+  auto fail = [&](const Status& st) -> Status {
+    if (made_netns) {
+      (void)delete_netns(rec.netns);
+      (void)rec.cgroup->remove();
+    }
+    std::lock_guard lock(mu_);
+    nodes_.erase(key);
+    return Error(st.error().code,
+                 "creating virtual node " + spec.net + "/" + spec.name + ": " + st.error().message);
+  };
+  if (rec.cgroup->exists())
+    return fail(Error::conflict("its cgroup " + rec.cgroup->dir("freezer") + " exists already"));
+  if (auto st = add_netns(rec.netns); !st) return fail(st);
+  made_netns = true;
+  if (auto st = rec.cgroup->create(spec.limits); !st) return fail(st);
+  std::lock_guard lock(mu_);
+  nodes_[key] = std::move(rec);
+  return Status::Ok();
+}
+
+Result<NodeState> Lab::node_state(const std::string& net, const std::string& name) const {
+  if (!netns_exists(node_netns(tag_, net, name))) return NodeState::kAbsent;
+  Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
+  if (!cg.exists()) return NodeState::kAbsent;
+  if (cg.procs().empty()) return NodeState::kStopped;
+  auto fs = cg.freezer_state();
+  if (!fs) return fs.error();
+  return *fs == "THAWED" ? NodeState::kRunning : NodeState::kSuspended;
+}
+
+Status Lab::start_node(const std::string& net, const std::string& name) {
+  std::unique_lock lock(mu_);
+  NodeRecord* n = find_node(net, name);
+  if (!n || !n->cgroup)
+    return Error::not_found("virtual node " + net + "/" + name + " is not created");
+  if (n->pid > 0 && reap(n->pid, std::chrono::milliseconds(0))) n->pid = -1;
+  if (!n->cgroup->procs().empty())
+    return Error::conflict("virtual node " + net + "/" + name + " is running");
+  const std::string what = "starting virtual node " + net + "/" + name;
+
+  // Everything the child needs, prepared before fork (only
+  // async-signal-safe calls are allowed after fork in a threaded process).
+  auto procs = n->cgroup->open_procs();
+  if (!procs) return Error(procs.error().code, what + ": " + procs.error().message);
+  const int netfd = ::open(("/run/netns/" + n->netns).c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string log = n->spec.log_path.empty() ? "/dev/null" : n->spec.log_path;
+  const int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int nullfd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (netfd < 0 || logfd < 0 || nullfd < 0) {
+    const std::string err = std::strerror(errno);
+    for (int f : {netfd, logfd, nullfd})
+      if (f >= 0) ::close(f);
+    close_all(*procs);
+    return Error::io(what + ": opening its namespace or log " + log + ": " + err);
+  }
+  // unshare makes the PID namespace (its child is PID 1 there), a mount
+  // namespace with a private /proc for it, and kills that child if it dies.
+  std::vector<std::string> argv = {"unshare",      "--pid",        "--fork",
+                                   "--mount-proc", "--kill-child", "--"};
+  argv.insert(argv.end(), n->spec.init.begin(), n->spec.init.end());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const std::string hostname = n->spec.hostname;
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    for (int fd : *procs)
+      if (::write(fd, "0", 1) != 1) ::_exit(121);
+    if (::setns(netfd, CLONE_NEWNET) != 0) ::_exit(122);
+    if (::unshare(CLONE_NEWUTS) != 0) ::_exit(123);
+    if (::sethostname(hostname.data(), hostname.size()) != 0) ::_exit(124);
+    ::setsid();
+    ::dup2(nullfd, 0);
+    ::dup2(logfd, 1);
+    ::dup2(logfd, 2);
+    close_inherited_fds();
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
+  for (int f : {netfd, logfd, nullfd}) ::close(f);
+  close_all(*procs);
+  if (pid < 0) return Error::unavailable(what + ": fork: " + std::strerror(fork_errno));
+  n->pid = pid;
+  lock.unlock();
+
+  // Wait until its init runs, so exec_in_node works right after start.
+  for (int i = 0; i < 1000; ++i) {
+    if (init_pid(net, name)) return Status::Ok();
+    int status = 0;
+    if (reap(pid, std::chrono::milliseconds(0), &status)) {
+      std::lock_guard relock(mu_);
+      if (NodeRecord* again = find_node(net, name)) again->pid = -1;
+      return Error::unavailable(what + ": its init exited at once (status " +
+                                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                                "; 121-124: joining cgroups/namespaces failed)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return Error::unavailable(what + ": init did not appear within 2 s");
+}
+
+Status Lab::stop_node(const std::string& net, const std::string& name) {
+  pid_t pid = -1;
+  Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
+  {
+    std::lock_guard lock(mu_);
+    if (NodeRecord* n = find_node(net, name)) {
+      pid = n->pid;
+      n->pid = -1;
+    }
+  }
+  auto st = cg.kill_all();
+  if (pid > 0) reap(pid, std::chrono::seconds(2));
+  if (!st)
+    return Error(st.error().code,
+                 "stopping virtual node " + net + "/" + name + ": " + st.error().message);
+  return Status::Ok();
+}
+
+Status Lab::suspend_node(const std::string& net, const std::string& name) {
+  auto s = node_state(net, name);
+  if (!s) return s.error();
+  if (*s != NodeState::kRunning)
+    return Error::conflict("virtual node " + net + "/" + name + " is " + to_string(*s) +
+                           "; suspend needs running");
+  return Cgroup(options_.cgroup_root, tag_, node_key(net, name)).freeze();
+}
+
+Status Lab::resume_node(const std::string& net, const std::string& name) {
+  auto s = node_state(net, name);
+  if (!s) return s.error();
+  if (*s != NodeState::kSuspended)
+    return Error::conflict("virtual node " + net + "/" + name + " is " + to_string(*s) +
+                           "; resume needs suspended");
+  return Cgroup(options_.cgroup_root, tag_, node_key(net, name)).thaw();
+}
+
+Status Lab::set_limits(const std::string& net, const std::string& name, const Limits& limits) {
+  Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
+  if (!cg.exists()) return Error::not_found("virtual node " + net + "/" + name + " is not created");
+  return cg.set_limits(limits);
+}
+
+Status Lab::remove_node(const std::string& net, const std::string& name) {
+  std::string errors;
+  if (auto st = stop_node(net, name); !st) errors += st.error().message;
+  if (auto st = delete_netns(node_netns(tag_, net, name)); !st)
+    errors += (errors.empty() ? "" : "; ") + st.error().message;
+  if (auto st = Cgroup(options_.cgroup_root, tag_, node_key(net, name)).remove(); !st)
+    errors += (errors.empty() ? "" : "; ") + st.error().message;
+  {
+    std::lock_guard lock(mu_);
+    nodes_.erase(node_key(net, name));
+  }
+  if (!errors.empty())
+    return Error::unavailable("removing virtual node " + net + "/" + name + ": " + errors);
+  return Status::Ok();
+}
+
+Result<pid_t> Lab::init_pid(const std::string& net, const std::string& name) const {
+  Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
+  // The process whose PID in its innermost namespace is 1 ("NSpid: 4711 1").
+  for (pid_t p : cg.procs()) {
+    std::ifstream in(detail::cat("/proc/", std::to_string(p), "/status"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.starts_with("NSpid:")) continue;
+      std::istringstream ss(line.substr(6));
+      std::vector<long> ids;
+      long v = 0;
+      while (ss >> v) ids.push_back(v);
+      if (ids.size() >= 2 && ids.back() == 1) return p;
+      break;
+    }
+  }
+  return Error::conflict("virtual node " + net + "/" + name + " is not running");
+}
+
+Result<CommandOutput> Lab::exec_in_node(const std::string& net, const std::string& name,
+                                        const std::vector<std::string>& argv,
+                                        std::chrono::milliseconds timeout) {
+  auto pid = init_pid(net, name);
+  if (!pid) return pid.error();
+  Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
+  auto fds = cg.open_procs();
+  if (!fds) return fds.error();
+  std::vector<std::string> full = {"nsenter", "-t", std::to_string(*pid), "-n", "-u", "-p",
+                                   "-m",      "--"};
+  full.insert(full.end(), argv.begin(), argv.end());
+  RunOptions ro;
+  ro.timeout = timeout;
+  ro.join_cgroups = *fds;
+  auto r = run(full, ro);
+  close_all(*fds);
+  return r;
+}
+
+Result<Spawned> Lab::spawn_in_node(const std::string& net, const std::string& name,
+                                   const std::vector<std::string>& argv, bool terminal) {
+  if (argv.empty()) return Error::invalid("spawn_in_node: empty command");
+  auto pid1 = init_pid(net, name);
+  if (!pid1) return pid1.error();
+  Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
+  auto fds = cg.open_procs();
+  if (!fds) return fds.error();
+  std::vector<std::string> full = {"nsenter", "-t", std::to_string(*pid1), "-n", "-u", "-p",
+                                   "-m",      "--"};
+  full.insert(full.end(), argv.begin(), argv.end());
+  std::vector<char*> args;
+  for (auto& a : full) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  int parent_fd = -1;
+  int child_fd = -1;
+  std::string slave;
+  if (terminal) {
+    parent_fd = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char buf[128];
+    if (parent_fd < 0 || ::grantpt(parent_fd) != 0 || ::unlockpt(parent_fd) != 0 ||
+        ::ptsname_r(parent_fd, buf, sizeof buf) != 0) {
+      const std::string err = std::strerror(errno);
+      if (parent_fd >= 0) ::close(parent_fd);
+      close_all(*fds);
+      return Error::io("spawn_in_node: pseudo-terminal: " + err);
+    }
+    slave = buf;
+  } else {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      close_all(*fds);
+      return Error::io(std::string("spawn_in_node: socketpair: ") + std::strerror(errno));
+    }
+    parent_fd = sv[0];
+    child_fd = sv[1];
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    for (int fd : *fds)
+      if (::write(fd, "0", 1) != 1) ::_exit(121);
+    ::setsid();
+    int io = child_fd;
+    if (terminal) {
+      // The first terminal a session leader opens becomes its controlling one.
+      io = ::open(slave.c_str(), O_RDWR);
+      if (io < 0) ::_exit(122);
+      ::ioctl(io, TIOCSCTTY, 0);
+    }
+    ::dup2(io, 0);
+    ::dup2(io, 1);
+    ::dup2(io, 2);
+    close_inherited_fds();
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
+  if (child_fd >= 0) ::close(child_fd);
+  close_all(*fds);
+  if (pid < 0) {
+    ::close(parent_fd);
+    return Error::unavailable(std::string("spawn_in_node: fork: ") + std::strerror(fork_errno));
+  }
+  return Spawned{pid, parent_fd};
+}
+
+// ---- virtual links ------------------------------------------------------------
+
+namespace {
+
+std::string link_what(const char* verb, const std::string& net, const std::string& name,
+                      std::uint32_t vni) {
+  std::string what = verb;
+  what += " virtual link ";
+  what += net;
+  what += '/';
+  what += name;
+  what += " (VNI ";
+  what += std::to_string(vni);
+  what += ')';
+  return what;
+}
+
+bool has_link(const std::string& ns, const std::string& dev) {
+  auto names = link_names(ns);
+  return names && std::find(names->begin(), names->end(), dev) != names->end();
+}
+
+}  // namespace
+
+Result<std::vector<Lab::EndpointRecord>> Lab::resolve_locked(const LinkSpec& spec,
+                                                             const std::string& what) const {
+  if (spec.vni == 0 || spec.vni > 0xFFFFFF)
+    return Error::invalid(what + ": VNI must be in 1..16777215");
+  if (spec.endpoints.empty()) return Error::invalid(what + ": no endpoints");
+  if (spec.bandwidth_mbps && *spec.bandwidth_mbps <= 0)
+    return Error::invalid(what + ": bandwidth must be positive");
+  if (!substrate_) return Error::conflict(what + ": lab " + tag_.str() + " has no substrate");
+  std::vector<EndpointRecord> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (std::size_t i = 0; i < spec.endpoints.size(); ++i) {
+    const auto& e = spec.endpoints[i];
+    if (!valid_ifname(e.interface))
+      return Error::invalid(what + ": bad interface name '" + e.interface + "'");
+    if (!seen.emplace(e.node, e.interface).second)
+      return Error::invalid(what + ": endpoint " + e.node + "/" + e.interface + " twice");
+    EndpointRecord er;
+    er.spec = e;
+    er.node_netns = node_netns(tag_, spec.net, e.node);
+    const LabNode* host = nullptr;
+    if (!e.host.empty()) {
+      host = substrate_->find(e.host);
+      if (!host || host->hub)
+        return Error::not_found(what + ": no substrate host '" + e.host + "' for endpoint " +
+                                e.node);
+    } else if (const NodeRecord* n = find_node(spec.net, e.node); n && n->cgroup) {
+      host = substrate_->find(n->spec.host);
+    }
+    if (!host)
+      return Error::not_found(what + ": virtual node " + spec.net + "/" + e.node +
+                              " is not created and its endpoint names no host");
+    er.host_netns = host->netns;
+    er.vtep = host->address;
+    er.mac = e.mac.empty() ? endpoint_mac(spec.vni, i) : e.mac;
+    er.tmp = macvlan_tmp_name(spec.vni, i);
+    out.push_back(std::move(er));
+  }
+  return out;
+}
+
+void Lab::undo_part(std::uint32_t vni, const std::string& host_netns,
+                    const std::vector<EndpointRecord>& ends, std::size_t made) {
+  auto del = [](const std::string& ns, const std::string& dev) {
+    if (netns_exists(ns) && has_link(ns, dev)) (void)ip(ns, {"link", "delete", dev});
+  };
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    const auto& e = ends[i];
+    // Only interfaces this part made: one of the same name that another
+    // link owns stays.
+    if (i < made) del(e.node_netns, e.spec.interface);
+    del(e.node_netns, e.tmp);
+    del(e.host_netns, e.tmp);
+  }
+  del(host_netns, vxlan_name(vni));
+}
+
+Status Lab::attach_link(const LinkSpec& spec, const std::string& host) {
+  std::string what = link_what("attaching", spec.net, spec.name, spec.vni);
+  what += " on ";
+  what += host;
+  std::string host_netns;
+  std::string vtep;
+  std::vector<EndpointRecord> local;
+  std::vector<std::string> others;  // VTEPs of the link's other hosts
+  const std::string key = link_key(spec.net, spec.name);
+  {
+    std::lock_guard lock(mu_);
+    auto ends = resolve_locked(spec, what);
+    if (!ends) return ends.error();
+    const LabNode* h = substrate_->find(host);
+    if (!h || h->hub) return Error::not_found(what + ": no substrate host '" + host + "'");
+    host_netns = h->netns;
+    vtep = h->address;
+    for (const auto& [k, l] : links_)
+      if (k != key && l.spec.vni == spec.vni)
+        return Error::conflict(what + ": VNI used by link " + l.spec.net + "/" + l.spec.name);
+    auto it = links_.find(key);
+    if (it != links_.end() && it->second.spec.vni != spec.vni)
+      return Error::conflict(what + ": the link has VNI " + std::to_string(it->second.spec.vni));
+    if (it != links_.end() && it->second.parts.count(host_netns))
+      return Error::conflict(what + ": attached already");
+    for (auto& e : *ends) {
+      if (e.host_netns == host_netns) {
+        const NodeRecord* n = find_node(spec.net, e.spec.node);
+        if (!n || !n->cgroup)
+          return Error::not_found(what + ": virtual node " + spec.net + "/" + e.spec.node +
+                                  " is not created");
+        local.push_back(std::move(e));
+      } else if (std::find(others.begin(), others.end(), e.vtep) == others.end()) {
+        others.push_back(e.vtep);
+      }
+    }
+    auto& rec = links_[key];
+    rec.spec = spec;
+    rec.parts[host_netns] = LinkPart{host_netns, local, false};
+  }
+  std::size_t made = 0;
+  auto fail = [&](const Status& st) -> Status {
+    undo_part(spec.vni, host_netns, local, made);
+    std::lock_guard lock(mu_);
+    if (auto it = links_.find(key); it != links_.end()) {
+      it->second.parts.erase(host_netns);
+      if (it->second.parts.empty()) links_.erase(it);
+    }
+    return Error(st.error().code, what + ": " + st.error().message);
+  };
+  // An interface name the node uses already is refused before anything is
+  // made.
+  for (const auto& e : local)
+    if (has_link(e.node_netns, e.spec.interface))
+      return fail(Error::conflict("virtual node " + spec.net + "/" + e.spec.node +
+                                  " has an interface " + e.spec.interface + " already"));
+
+  const std::string vx = vxlan_name(spec.vni);
+  // The link's VXLAN device on this host, with the host's loopback address
+  // as VTEP, so the tunnel follows the substrate's routes.
+  if (auto st = ip(host_netns, {"link", "add", vx, "mtu", std::to_string(options_.mtu), "type",
+                                "vxlan", "id", std::to_string(spec.vni), "local", vtep, "dstport",
+                                std::to_string(options_.vxlan_port)});
+      !st)
+    return fail(st);
+  // Head-end replication: broadcast and unknown unicast to every other host
+  // of the link and to the remote VTEPs; learning finds unicast targets.
+  std::vector<std::pair<std::string, std::uint16_t>> dsts;
+  for (const auto& o : others) dsts.emplace_back(o, options_.vxlan_port);
+  for (const auto& r : spec.remote) dsts.emplace_back(r.address, r.port);
+  for (const auto& [addr, port] : dsts)
+    if (auto st = check({"bridge", "-n", host_netns, "fdb", "append", "00:00:00:00:00:00", "dev",
+                         vx, "dst", addr, "port", std::to_string(port)});
+        !st)
+      return fail(st);
+  if (auto st = ip(host_netns, {"link", "set", vx, "up"}); !st) return fail(st);
+  // One macvlan (bridge mode) per local endpoint on that device, moved into
+  // the node: endpoints on one host switch locally, the others tunnel.
+  for (const auto& e : local) {
+    if (auto st = ip(host_netns, {"link", "add", e.tmp, "link", vx, "address", e.mac, "type",
+                                  "macvlan", "mode", "bridge"});
+        !st)
+      return fail(st);
+    if (auto st = ip(host_netns, {"link", "set", e.tmp, "netns", e.node_netns}); !st)
+      return fail(st);
+    if (auto st = ip(e.node_netns, {"link", "set", e.tmp, "name", e.spec.interface}); !st)
+      return fail(st);
+    ++made;  // from here on the interface is this link's
+    const std::string& dev = e.spec.interface;
+    if (!e.spec.address.empty())
+      if (auto st = ip(e.node_netns, {"addr", "add", e.spec.address, "dev", dev}); !st)
+        return fail(st);
+    if (spec.bandwidth_mbps)
+      if (auto st = tc(e.node_netns, tbf_args(dev, *spec.bandwidth_mbps)); !st) return fail(st);
+    if (auto st = ip(e.node_netns, {"link", "set", dev, "up"}); !st) return fail(st);
+  }
+  std::lock_guard lock(mu_);
+  links_[key].parts[host_netns].complete = true;
+  return Status::Ok();
+}
+
+Status Lab::detach_link(const std::string& net, const std::string& name, const std::string& host) {
+  LinkSpec spec;
+  {
+    std::lock_guard lock(mu_);
+    auto it = links_.find(link_key(net, name));
+    if (it == links_.end()) return Status::Ok();
+    spec = it->second.spec;
+  }
+  return detach_link(spec, host);
+}
+
+Status Lab::detach_link(const LinkSpec& spec, const std::string& host) {
+  const std::string key = link_key(spec.net, spec.name);
+  std::string host_netns;
+  std::vector<EndpointRecord> local;
+  {
+    std::lock_guard lock(mu_);
+    if (!substrate_) return Status::Ok();
+    const LabNode* h = substrate_->find(host);
+    if (!h) return Status::Ok();
+    host_netns = h->netns;
+    auto it = links_.find(key);
+    if (it != links_.end() && it->second.parts.count(host_netns)) {
+      local = it->second.parts[host_netns].ends;
+    } else {
+      // No record (a restarted owner): the spec says what is there. An
+      // endpoint is on this host if it names it, or its node's record does.
+      for (std::size_t i = 0; i < spec.endpoints.size(); ++i) {
+        const auto& e = spec.endpoints[i];
+        const LabNode* eh = nullptr;
+        if (!e.host.empty())
+          eh = substrate_->find(e.host);
+        else if (const NodeRecord* n = find_node(spec.net, e.node); n && n->cgroup)
+          eh = substrate_->find(n->spec.host);
+        if (!eh || eh->netns != host_netns) continue;
+        EndpointRecord er;
+        er.spec = e;
+        er.node_netns = node_netns(tag_, spec.net, e.node);
+        er.host_netns = host_netns;
+        er.tmp = macvlan_tmp_name(spec.vni, i);
+        local.push_back(std::move(er));
+      }
+    }
+  }
+  undo_part(spec.vni, host_netns, local, local.size());
+  std::string errors;
+  for (const auto& e : local)
+    if (netns_exists(e.node_netns) && has_link(e.node_netns, e.spec.interface))
+      errors += (errors.empty() ? "" : "; ") + e.node_netns + " keeps " + e.spec.interface;
+  if (netns_exists(host_netns) && has_link(host_netns, vxlan_name(spec.vni)))
+    errors += (errors.empty() ? "" : "; ") + host_netns + " keeps " + vxlan_name(spec.vni);
+  if (!errors.empty())
+    return Error::unavailable(link_what("detaching", spec.net, spec.name, spec.vni) + " from " +
+                              host + ": " + errors);
+  std::lock_guard lock(mu_);
+  if (auto it = links_.find(key); it != links_.end()) {
+    it->second.parts.erase(host_netns);
+    if (it->second.parts.empty()) links_.erase(it);
+  }
+  return Status::Ok();
+}
+
+Status Lab::update_link_peers(const LinkSpec& spec, const std::string& host) {
+  std::string what = link_what("updating peers of", spec.net, spec.name, spec.vni);
+  what += " on ";
+  what += host;
+  std::string host_netns;
+  std::set<std::string> peers;  // VTEP addresses
+  {
+    std::lock_guard lock(mu_);
+    auto ends = resolve_locked(spec, what);
+    if (!ends) return ends.error();
+    const LabNode* h = substrate_->find(host);
+    if (!h || h->hub) return Error::not_found(what + ": no substrate host '" + host + "'");
+    host_netns = h->netns;
+    for (const auto& e : *ends)
+      if (e.host_netns != host_netns) peers.insert(e.vtep);
+    for (const auto& r : spec.remote) peers.insert(r.address);
+    // The record follows the spec, so later parts and removals see the move.
+    if (auto it = links_.find(link_key(spec.net, spec.name)); it != links_.end())
+      it->second.spec = spec;
+  }
+  const std::string vx = vxlan_name(spec.vni);
+  auto shown = run_ok({"bridge", "-n", host_netns, "-j", "fdb", "show", "dev", vx});
+  if (!shown) return Error(shown.error().code, what + ": " + shown.error().message);
+  auto j = nlohmann::json::parse(*shown, nullptr, false);
+  if (j.is_discarded() || !j.is_array())
+    return Error::parse(what + ": unexpected output of bridge fdb show");
+  std::set<std::string> flooded;
+  for (const auto& entry : j) {
+    const std::string mac = entry.value("mac", std::string());
+    const std::string dst = entry.value("dst", std::string());
+    if (dst.empty()) continue;
+    const bool flood = mac == "00:00:00:00:00:00";
+    if (flood) flooded.insert(dst);
+    if (peers.count(dst)) continue;
+    // A flood entry to a host that left, or a MAC learned behind it.
+    if (auto st = check({"bridge", "-n", host_netns, "fdb", "del", mac, "dev", vx, "dst", dst});
+        !st && flood)
+      return Error(st.error().code, what + ": " + st.error().message);
+  }
+  for (const auto& p : peers) {
+    if (flooded.count(p)) continue;
+    std::uint16_t port = options_.vxlan_port;
+    for (const auto& r : spec.remote)
+      if (r.address == p) port = r.port;
+    if (auto st = check({"bridge", "-n", host_netns, "fdb", "append", "00:00:00:00:00:00", "dev",
+                         vx, "dst", p, "port", std::to_string(port)});
+        !st)
+      return Error(st.error().code, what + ": " + st.error().message);
+  }
+  return Status::Ok();
+}
+
+Status Lab::create_link(const LinkSpec& spec) {
+  const std::string what = link_what("creating", spec.net, spec.name, spec.vni);
+  std::vector<std::string> hosts;  // substrate elements, each once
+  {
+    std::lock_guard lock(mu_);
+    if (links_.count(link_key(spec.net, spec.name))) return Error::conflict(what + ": exists");
+    auto ends = resolve_locked(spec, what);
+    if (!ends) return ends.error();
+    for (const auto& e : *ends)
+      for (const auto& n : substrate_->nodes)
+        if (n.netns == e.host_netns &&
+            std::find(hosts.begin(), hosts.end(), n.element) == hosts.end())
+          hosts.push_back(n.element);
+  }
+  for (const auto& h : hosts)
+    if (auto st = attach_link(spec, h); !st) {
+      (void)remove_link(spec.net, spec.name);
+      return st;
+    }
+  return Status::Ok();
+}
+
+Status Lab::remove_link(const std::string& net, const std::string& name) {
+  std::vector<std::string> hosts;
+  {
+    std::lock_guard lock(mu_);
+    auto it = links_.find(link_key(net, name));
+    if (it == links_.end() || !substrate_) return Status::Ok();
+    for (const auto& [ns, part] : it->second.parts)
+      for (const auto& n : substrate_->nodes)
+        if (n.netns == ns) hosts.push_back(n.element);
+  }
+  std::string errors;
+  for (const auto& h : hosts)
+    if (auto st = detach_link(net, name, h); !st)
+      errors += (errors.empty() ? "" : "; ") + st.error().message;
+  if (!errors.empty()) return Error::unavailable(errors);
+  return Status::Ok();
+}
+
+Status Lab::set_link_bandwidth(const std::string& net, const std::string& name,
+                               std::optional<double> mbps) {
+  std::vector<EndpointRecord> ends;
+  {
+    std::lock_guard lock(mu_);
+    auto it = links_.find(link_key(net, name));
+    if (it == links_.end()) return Error::not_found("virtual link " + net + "/" + name);
+    it->second.spec.bandwidth_mbps = mbps;
+    for (const auto& [ns, part] : it->second.parts)
+      ends.insert(ends.end(), part.ends.begin(), part.ends.end());
+  }
+  for (const auto& e : ends) {
+    if (!netns_exists(e.node_netns)) continue;
+    if (mbps) {
+      if (auto st = tc(e.node_netns, tbf_args(e.spec.interface, *mbps)); !st) return st;
+    } else {
+      (void)tc(e.node_netns, {"qdisc", "del", "dev", e.spec.interface, "root"});
+    }
+  }
+  return Status::Ok();
+}
+
+// ---- everything -------------------------------------------------------------
+
+Status Lab::cleanup() {
+  auto st = netlab::cleanup(&tag_, options_.cgroup_root);
+  std::lock_guard lock(mu_);
+  for (auto& [k, n] : nodes_)
+    if (n.pid > 0) reap(n.pid, std::chrono::seconds(1));
+  nodes_.clear();
+  links_.clear();
+  substrate_.reset();
+  return st;
+}
+
+}  // namespace cloudnet::netlab
