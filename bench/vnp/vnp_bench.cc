@@ -67,6 +67,7 @@
 #include <vector>
 
 #include "api/remote_provider.h"
+#include "federation/chain_request.h"
 #include "federation/local_federation.h"
 #include "flerd/io.h"
 #include "roles/pip/pip_service.h"
@@ -178,47 +179,16 @@ std::string region(int k) {
   return buf;
 }
 
-// A chain of n nodes; node i asks for the location of PIP floor(i*p/n).
+// A chain of n nodes; node i (from 0) asks for the location of PIP
+// floor(i*p/n).
 std::string chain_request(int n, int p) {
-  std::ostringstream y, res;
-  y << "namespaces: {c: /bench/vnp}\nTopology:\n  - GraphLabel: {id: c:ol0, role_identifier: "
-       "customer, graph_type: OL, graph_nr: 0, net_identifier: chain"
-    << n << "}\n    NetworkElement:\n";
-  for (int v = 0; v < n; ++v) {
-    const std::string id = "c:v" + std::to_string(v);
-    std::string ifs;
-    if (v > 0)
-      ifs += "{id: " + id +
-             "w, identifier: w, ni_type: /interface/generic, connectedInterface: c:l" +
-             std::to_string(v - 1) + "b}";
-    if (v + 1 < n)
-      ifs += std::string(ifs.empty() ? "" : ", ") + "{id: " + id +
-             "e, identifier: e, ni_type: /interface/generic, connectedInterface: c:l" +
-             std::to_string(v) + "a}";
-    y << "      - {id: " << id << ", identifier: V" << v
-      << ", ne_type: /node/host/generic, graphLabel: c:ol0, resource: [" << id << "cpu],\n"
-      << "         features: [{attribute: /position/continent/country, value: "
-      << region(static_cast<int>(static_cast<long long>(v) * p / n))
-      << ", priority: 1, request_flag: true}]"
-      << (ifs.empty() ? "" : ",\n         networkInterfaces: [" + ifs + "]") << "}\n";
-    res << "      - {id: " << id
-        << "cpu, attribute: /host/generic/CPU/amount, value: 2, resource_unit: cores, "
-           "value_type: minimum, request_flag: true}\n";
-  }
-  for (int l = 0; l + 1 < n; ++l) {
-    const std::string id = "c:l" + std::to_string(l);
-    y << "      - {id: " << id << ", identifier: L" << l
-      << ", ne_type: /link/generic, graphLabel: c:ol0, resource: [" << id << "bw],\n"
-      << "         networkInterfaces: [{id: " << id
-      << "a, identifier: a, ni_type: /interface/generic, connectedInterface: c:v" << l
-      << "e}, {id: " << id
-      << "b, identifier: b, ni_type: /interface/generic, connectedInterface: c:v" << l + 1
-      << "w}]}\n";
-    res << "      - {id: " << id
-        << "bw, attribute: /link/symmetric/bandwidth, value: 10, resource_unit: Mbps, "
-           "value_type: minimum, request_flag: true}\n";
-  }
-  return y.str() + "    Resource:\n" + res.str();
+  federation::ChainRequest shape;
+  shape.cpus.assign(static_cast<std::size_t>(n), 2);
+  shape.net = "chain" + std::to_string(n);
+  shape.bandwidth_mbps = 10;
+  for (int v = 0; v < n; ++v)
+    shape.locations.push_back(region(static_cast<int>(static_cast<long long>(v) * p / n)));
+  return federation::chain_request_yaml(shape);
 }
 
 struct Settings {

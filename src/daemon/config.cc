@@ -156,6 +156,32 @@ Result<YAML::Node> load_yaml(std::string_view text, const std::string& file) {
   }
 }
 
+// The document's top level: a mapping with none but the role's `keys`.
+Result<YAML::Node> load_top_level(const Ctx& c, std::string_view text,
+                                  const std::set<std::string>& keys) {
+  auto root = load_yaml(text, c.file);
+  if (!root) return root.error();
+  if (Status s = only_keys(c, *root, "", keys); !s) return s.error();
+  return root;
+}
+
+// A configuration file's text and its directory, against which the
+// relative paths in it are resolved.
+struct ConfigFile {
+  std::string text;
+  std::string dir;
+};
+
+Result<ConfigFile> read_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error::io(path + ": cannot read the configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::error_code ec;
+  const fs::path abs = fs::absolute(path, ec);
+  return ConfigFile{ss.str(), abs.parent_path().string()};
+}
+
 Result<YAML::Node> required(const Ctx& c, const YAML::Node& root, const char* key) {
   YAML::Node n = root[key];
   if (!n) return Error::invalid(c.file + ": " + key + ": missing (required)");
@@ -346,14 +372,11 @@ Status parse_console(const Ctx& c, const YAML::Node& root, const ConsoleFields& 
 Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::string& file,
                                          const std::string& dir) {
   Ctx c{file};
-  auto loaded = load_yaml(text, file);
+  auto loaded = load_top_level(c, text,
+                               {"name", "substrate", "store", "listen", "tls", "customers", "ttl",
+                                "mapping", "plugins", "console", "sweep_interval"});
   if (!loaded) return loaded.error();
   const YAML::Node root = *loaded;
-  if (Status s = only_keys(c, root, "",
-                           {"name", "substrate", "store", "listen", "tls", "customers", "ttl",
-                            "mapping", "plugins", "console", "sweep_interval"});
-      !s)
-    return s.error();
 
   PipDaemonConfig out;
   out.file = file;
@@ -530,13 +553,9 @@ Status install_sim_failures(PipDaemonConfig& config) {
 }
 
 Result<PipDaemonConfig> load_pip_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error::io(path + ": cannot read the configuration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::error_code ec;
-  fs::path abs = fs::absolute(path, ec);
-  return parse_pip_config(ss.str(), path, abs.parent_path().string());
+  auto f = read_config_file(path);
+  if (!f) return f.error();
+  return parse_pip_config(f->text, path, f->dir);
 }
 
 // --- the VNP -----------------------------------------------------------------
@@ -718,14 +737,11 @@ Status parse_negotiation(const Ctx& c, const YAML::Node& root, roles::vnp::Confi
 Result<VnpDaemonConfig> parse_vnp_config(std::string_view text, const std::string& file,
                                          const std::string& dir) {
   Ctx c{file};
-  auto loaded = load_yaml(text, file);
+  auto loaded = load_top_level(c, text,
+                               {"name", "store", "listen", "tls", "customers", "providers",
+                                "transit", "ttl", "mapping", "negotiation", "console"});
   if (!loaded) return loaded.error();
   const YAML::Node root = *loaded;
-  if (Status s = only_keys(c, root, "",
-                           {"name", "store", "listen", "tls", "customers", "providers", "transit",
-                            "ttl", "mapping", "negotiation", "console"});
-      !s)
-    return s.error();
   VnpDaemonConfig out;
   out.file = file;
   auto& v = out.vnp;
@@ -757,13 +773,9 @@ Result<VnpDaemonConfig> parse_vnp_config(std::string_view text, const std::strin
 }
 
 Result<VnpDaemonConfig> load_vnp_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error::io(path + ": cannot read the configuration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::error_code ec;
-  fs::path abs = fs::absolute(path, ec);
-  return parse_vnp_config(ss.str(), path, abs.parent_path().string());
+  auto f = read_config_file(path);
+  if (!f) return f.error();
+  return parse_vnp_config(f->text, path, f->dir);
 }
 
 }  // namespace cloudnet::daemon

@@ -12,47 +12,28 @@
 // time. The store file is inspected from this process (read-only, beside the
 // running daemon: SQLite in WAL mode allows that) for states and
 // check_consistency().
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-#pragma GCC diagnostic pop
 
 #include "api/json.h"
 #include "api/remote_provider.h"
 #include "console/client.h"
 #include "flerd/io.h"
 #include "http/client.h"
+#include "http/testing/self_signed.h"
 #include "store/provider_store.h"
 
-#ifndef CLOUDNETD_BIN
-#define CLOUDNETD_BIN ""
-#endif
-#ifndef CLOUDNET_BIN
-#define CLOUDNET_BIN ""
-#endif
+#include "harness.h"
 
 namespace cloudnet::e2e {
 namespace {
@@ -62,18 +43,6 @@ using namespace std::chrono_literals;
 
 const std::string kSrc = CLOUDNET_SOURCE_DIR;
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
 // What varies between the daemons of the tests: the lines under `plugins:`,
 // a query appended to the SQLite URL (?mode=ro, ?max_page_count=N) and TLS.
 struct DaemonOptions {
@@ -82,7 +51,7 @@ struct DaemonOptions {
   std::string tls_cert, tls_key;  // both or neither
 };
 
-// A cloudnetd process with its own temporary directory (config, SQLite file,
+// A `cloudnetd pip` with its own temporary directory (config, SQLite file,
 // stderr log). start() may be called again after kill9() or stop() on the
 // same store, also after configure() changed the options. The destructor
 // stops the process (SIGTERM, SIGKILL after 15 s) and removes the directory,
@@ -90,19 +59,11 @@ struct DaemonOptions {
 // CLOUDNET_E2E_KEEP=1 to keep the directory).
 class Daemon {
  public:
-  Daemon() {
-    char tmpl[] = "/tmp/cloudnet-e2e-XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) dir_ = tmpl;
-    configure({});
-  }
+  Daemon() : dir_(make_temp_dir("cloudnet-e2e")), process_("pip", dir_) { configure({}); }
   ~Daemon() {
     stop(SIGTERM);
-    if (::testing::Test::HasFailure()) {
-      std::cerr << "--- cloudnetd stderr (" << dir_ << "/stderr.log) ---\n"
-                << read_text(dir_ + "/stderr.log") << "--- end ---\n";
-    }
-    std::error_code ec;
-    if (!dir_.empty() && std::getenv("CLOUDNET_E2E_KEEP") == nullptr) fs::remove_all(dir_, ec);
+    if (::testing::Test::HasFailure()) process_.print_log("cloudnetd");
+    remove_temp_dir(dir_);
   }
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -128,74 +89,27 @@ class Daemon {
         "60}\n"
         "sweep_interval: 0.2\n";
     if (!o.tls_cert.empty()) yaml += "tls: {cert: " + o.tls_cert + ", key: " + o.tls_key + "}\n";
-    write_text(dir_ + "/pip.yaml", yaml);
+    write_text(process_.config(), yaml);
   }
 
   // Starts the daemon and waits for its "listening on" line.
   ::testing::AssertionResult start() {
     if (dir_.empty()) return ::testing::AssertionFailure() << "mkdtemp failed";
-    if (pid_ > 0) return ::testing::AssertionFailure() << "already running";
-    int out[2];
-    if (::pipe(out) != 0) return ::testing::AssertionFailure() << "pipe";
-    const std::string config = dir_ + "/pip.yaml";
-    const std::string log = dir_ + "/stderr.log";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (err >= 0) ::dup2(err, 2);
-      ::close(out[0]);
-      ::execl(CLOUDNETD_BIN, CLOUDNETD_BIN, "pip", "--config", config.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 200) <= 0) continue;
-      char buf[256];
-      ssize_t n = ::read(out[0], buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(out[0]);
-    const std::string marker = "listening on ";
-    auto pos = line.find(marker);
-    if (pos == std::string::npos) {
-      stop(SIGKILL);
-      return ::testing::AssertionFailure()
-             << "cloudnetd did not start; stdout: " << line << "\nstderr: " << read_text(log);
-    }
-    url_ = line.substr(pos + marker.size());
-    url_ = url_.substr(0, url_.find('\n'));
-    return ::testing::AssertionSuccess();
+    return process_.start();
   }
 
-  // Sends `sig` and reaps the process; SIGKILL if it is still there after
-  // 15 s (a daemon that hangs on SIGTERM must not hang the test).
+  // Sends `sig` and reaps the process; a daemon that does not exit within
+  // 15 s is killed and fails the test.
   void stop(int sig) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, sig);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "cloudnetd did not exit on signal " << sig << "; killing it";
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    pid_ = -1;
+    using namespace std::chrono_literals;
+    if (!process_.stop(sig, 15s))
+      ADD_FAILURE() << "cloudnetd did not exit on signal " << sig << "; killing it";
   }
   void kill9() { stop(SIGKILL); }
 
   http::ClientOptions client_options(const std::string& token) const {
     http::ClientOptions o;
-    o.base_url = url_;
+    o.base_url = url();
     o.bearer_token = token;
     o.read_timeout = 60s;
     o.ca_file = ca_file_;
@@ -212,16 +126,15 @@ class Daemon {
     return std::move(c).value();
   }
 
-  const std::string& url() const { return url_; }
+  const std::string& url() const { return process_.url(); }
   const std::string& dir() const { return dir_; }
-  std::string db() const { return dir_ + "/pip.db"; }
-  std::string log() const { return read_text(dir_ + "/stderr.log"); }
+  std::string db() const { return process_.db(); }
+  std::string log() const { return process_.log(); }
 
  private:
   std::string dir_;
-  std::string url_;
+  DaemonProcess process_;
   std::string ca_file_;
-  pid_t pid_ = -1;
 };
 
 // The daemon's store, opened read-only from the test process.
@@ -579,28 +492,11 @@ TEST_F(PipE2E, KillNineBetweenCreateAndConfirm) {
 }
 
 // The `cloudnet` CLI against the daemon. Returns the exit code and stdout.
-struct CliResult {
-  int rc = -1;
-  std::string out;
-};
-
 class PipCliE2E : public PipE2E {
  protected:
   CliResult cli(const std::string& args, const std::string& stdin_text = "") {
-    const std::string in = daemon.dir() + "/cli-stdin";
-    write_text(in, stdin_text);
     const std::string ca = ca_file.empty() ? "" : " --ca-file " + ca_file;
-    const std::string cmd = std::string(CLOUDNET_BIN) + " --provider " + daemon.url() + ca + " " +
-                            args + " < " + in + " 2>>" + daemon.dir() + "/cli-stderr.log";
-    CliResult r;
-    FILE* f = ::popen(cmd.c_str(), "r");
-    if (!f) return r;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
-    const int status = ::pclose(f);
-    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return run_cli(daemon.dir(), "--provider " + daemon.url() + ca + " " + args, stdin_text);
   }
   std::string ca_file;  // --ca-file when set
 };
@@ -969,49 +865,7 @@ TEST_F(PipStoreFaultE2E, FullStore) {
 
 // --- HTTPS ---------------------------------------------------------------
 
-// A fresh P-256 key and a self-signed certificate for `san`, as
-// src/http/test/tls_test.cc makes them. False on any OpenSSL failure.
-bool make_self_signed(const std::string& cert_file, const std::string& key_file, const char* san) {
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> kctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), EVP_PKEY_CTX_free);
-  EVP_PKEY* raw_key = nullptr;
-  if (!kctx || EVP_PKEY_keygen_init(kctx.get()) <= 0 ||
-      EVP_PKEY_CTX_set_group_name(kctx.get(), "P-256") <= 0 ||
-      EVP_PKEY_generate(kctx.get(), &raw_key) <= 0)
-    return false;
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw_key, EVP_PKEY_free);
-  std::unique_ptr<X509, decltype(&X509_free)> x(X509_new(), X509_free);
-  if (!x) return false;
-  X509_set_version(x.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600);
-  X509_set_pubkey(x.get(), key.get());
-  X509_NAME* name = X509_get_subject_name(x.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("cloudnet e2e"), -1, -1, 0);
-  X509_set_issuer_name(x.get(), name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x.get(), x.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, san},
-                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    if (ext == nullptr) return false;
-    X509_add_ext(x.get(), ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  if (X509_sign(x.get(), key.get(), EVP_sha256()) == 0) return false;
-  FILE* kf = std::fopen(key_file.c_str(), "w");
-  if (kf == nullptr) return false;
-  bool ok = PEM_write_PrivateKey(kf, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  std::fclose(kf);
-  FILE* cf = std::fopen(cert_file.c_str(), "w");
-  if (cf == nullptr) return false;
-  ok = ok && PEM_write_X509(cf, x.get()) == 1;
-  std::fclose(cf);
-  return ok;
-}
+using http::testing::make_self_signed;
 
 class PipTlsE2E : public PipCliE2E {
  protected:

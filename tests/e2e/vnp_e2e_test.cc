@@ -23,28 +23,19 @@
 // TearDown scans every response body recorded for every id and identifier of
 // every PIP's substrate document (elements, interfaces, resources, graph
 // label). The proxies also keep a PIP's address fixed across its restarts.
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,15 +57,11 @@
 
 #include "api/remote_provider.h"
 #include "console/client.h"
+#include "federation/chain_request.h"
 #include "flerd/io.h"
 #include "store/provider_store.h"
 
-#ifndef CLOUDNETD_BIN
-#define CLOUDNETD_BIN ""
-#endif
-#ifndef CLOUDNET_BIN
-#define CLOUDNET_BIN ""
-#endif
+#include "harness.h"
 
 namespace cloudnet::e2e {
 namespace {
@@ -89,18 +76,6 @@ constexpr const char* kAliceToken = "alice-token";
 constexpr const char* kVnpToken = "vnp-token";
 constexpr const char* kOperatorToken = "operator-token";
 const roles::Caller kAnyone{};
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
 
 // A PIP's substrate: `hosts` servers with `cores` cores each on a chain of
 // links. Every id and identifier starts with the PIP's name, so the hiding
@@ -152,133 +127,13 @@ std::string substrate_yaml(const std::string& p, int hosts, int cores) {
 // The customer's request: `n` virtual hosts of `cpu` cores on a chain of
 // 100 Mbps links.
 flerd::Document chain(int n, int cpu, const std::string& net = "web") {
-  std::string y =
-      "namespaces: {c: /test/req}\nTopology:\n  - GraphLabel: {id: c:ol0, role_identifier: "
-      "customer, graph_type: OL, graph_nr: 0, net_identifier: " +
-      net + "}\n    NetworkElement:\n";
-  std::string res;
-  for (int v = 1; v <= n; ++v) {
-    const std::string id = "c:v" + std::to_string(v);
-    std::string ifs;
-    if (v > 1)
-      ifs += "{id: " + id +
-             "w, identifier: w, ni_type: /interface/generic, connectedInterface: c:l" +
-             std::to_string(v - 1) + "b}";
-    if (v < n) {
-      if (!ifs.empty()) ifs += ", ";
-      ifs += "{id: " + id +
-             "e, identifier: e, ni_type: /interface/generic, connectedInterface: c:l" +
-             std::to_string(v) + "a}";
-    }
-    y += "      - {id: " + id + ", identifier: V" + std::to_string(v) +
-         ", ne_type: /node/host/generic, graphLabel: c:ol0, resource: [" + id + "cpu]" +
-         (ifs.empty() ? "" : ",\n         networkInterfaces: [" + ifs + "]") + "}\n";
-    res += "      - {id: " + id + "cpu, attribute: " + kCpu + ", value: " + std::to_string(cpu) +
-           ", resource_unit: cores, value_type: minimum, request_flag: true}\n";
-  }
-  for (int l = 1; l < n; ++l) {
-    const std::string id = "c:l" + std::to_string(l);
-    y += "      - {id: " + id + ", identifier: L" + std::to_string(l) +
-         ", ne_type: /link/generic, graphLabel: c:ol0, resource: [" + id +
-         "bw],\n         networkInterfaces: [{id: " + id +
-         "a, identifier: a, ni_type: /interface/generic, connectedInterface: c:v" +
-         std::to_string(l) + "e}, {id: " + id +
-         "b, identifier: b, ni_type: /interface/generic, connectedInterface: c:v" +
-         std::to_string(l + 1) + "w}]}\n";
-    res += "      - {id: " + id +
-           "bw, attribute: /link/symmetric/bandwidth, value: 100, resource_unit: Mbps, "
-           "value_type: minimum, request_flag: true}\n";
-  }
-  flerd::Loaded l = flerd::read_string(y + "    Resource:\n" + res, flerd::Format::kYaml, "req");
+  flerd::Loaded l =
+      flerd::read_string(federation::chain_request_yaml(n, cpu, net), flerd::Format::kYaml, "req");
   EXPECT_TRUE(l.ok()) << l.diagnostics.format();
   return std::move(l.document);
 }
 
 // --- processes -----------------------------------------------------------------
-
-// One cloudnetd process ("pip" or "vnp") with its configuration in `dir`.
-// start() may be called again after kill9() on the same store. The
-// destructor kills the process (SIGKILL: the test's state is in the stores,
-// which survive it by design).
-class Daemon {
- public:
-  Daemon(std::string role, std::string dir) : role_(std::move(role)), dir_(std::move(dir)) {}
-  ~Daemon() { stop(SIGKILL); }
-  Daemon(const Daemon&) = delete;
-  Daemon& operator=(const Daemon&) = delete;
-
-  std::string config() const { return dir_ + "/" + role_ + ".yaml"; }
-  std::string db() const { return dir_ + "/" + role_ + ".db"; }
-  std::string log() const { return read_text(dir_ + "/stderr.log"); }
-  const std::string& url() const { return url_; }
-  int port() const { return std::stoi(url_.substr(url_.rfind(':') + 1)); }
-  bool running() const { return pid_ > 0; }
-
-  ::testing::AssertionResult start() {
-    if (pid_ > 0) return ::testing::AssertionFailure() << "already running";
-    int out[2];
-    if (::pipe(out) != 0) return ::testing::AssertionFailure() << "pipe";
-    const std::string cfg = config();
-    const std::string log_file = dir_ + "/stderr.log";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      int err = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (err >= 0) ::dup2(err, 2);
-      ::close(out[0]);
-      ::execl(CLOUDNETD_BIN, CLOUDNETD_BIN, role_.c_str(), "--config", cfg.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 200) <= 0) continue;
-      char buf[256];
-      ssize_t n = ::read(out[0], buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(out[0]);
-    // The documented start line (src/daemon/main.cc).
-    const std::string marker = "cloudnetd: " + role_ + " ";
-    const std::string listening = " listening on ";
-    auto pos = line.find(listening);
-    if (line.rfind(marker, 0) != 0 || pos == std::string::npos) {
-      stop(SIGKILL);
-      return ::testing::AssertionFailure() << "cloudnetd " << role_ << " did not start; stdout: '"
-                                           << line << "'\nstderr: " << log();
-    }
-    url_ = line.substr(pos + listening.size());
-    url_ = url_.substr(0, url_.find('\n'));
-    return ::testing::AssertionSuccess();
-  }
-
-  void stop(int sig) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, sig);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    pid_ = -1;
-  }
-  void kill9() { stop(SIGKILL); }
-
- private:
-  std::string role_;
-  std::string dir_;
-  std::string url_;
-  pid_t pid_ = -1;
-};
 
 // A recording HTTP forwarding proxy on 127.0.0.1 (port 0) in front of one
 // daemon: forwards every request to 127.0.0.1:<target> and keeps every
@@ -365,7 +220,7 @@ class RecordingProxy {
 struct Node {
   std::string name;
   std::string dir;
-  std::unique_ptr<Daemon> daemon;
+  std::unique_ptr<DaemonProcess> daemon;  // cloudnetd "pip" or "vnp" in `dir`
   std::unique_ptr<RecordingProxy> proxy;  // what a VNP (or the customer) talks to
   std::set<std::string> substrate_ids;    // PIPs only
 };
@@ -380,9 +235,8 @@ class VnpE2E : public ::testing::Test {
   void SetUp() override {
     if (std::string(CLOUDNETD_BIN).empty() || !fs::exists(CLOUDNETD_BIN))
       GTEST_SKIP() << "cloudnetd was not built";
-    char tmpl[] = "/tmp/cloudnet-vnp-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = make_temp_dir("cloudnet-vnp-e2e");
+    ASSERT_FALSE(dir_.empty());
   }
 
   void TearDown() override {
@@ -391,13 +245,11 @@ class VnpE2E : public ::testing::Test {
       const bool failed = HasFailure();
       for (auto& n : nodes_) {
         if (n->daemon) n->daemon->kill9();
-        if (failed)
-          std::cerr << "--- " << n->name << " stderr ---\n" << n->daemon->log() << "--- end ---\n";
+        if (failed) n->daemon->print_log(n->name);
       }
     }
     nodes_.clear();  // daemons killed, proxies stopped
-    std::error_code ec;
-    if (!dir_.empty() && std::getenv("CLOUDNET_E2E_KEEP") == nullptr) fs::remove_all(dir_, ec);
+    remove_temp_dir(dir_);
   }
 
   Node& node(const std::string& name) {
@@ -443,7 +295,7 @@ class VnpE2E : public ::testing::Test {
       }
       for (const auto& r : t.resources) n->substrate_ids.insert(r.id);
     }
-    n->daemon = std::make_unique<Daemon>("pip", n->dir);
+    n->daemon = std::make_unique<DaemonProcess>("pip", n->dir);
     write_text(n->daemon->config(),
                "name: " + name + "\nsubstrate: substrate.yaml\nstore: sqlite:pip.db\n" +
                    "listen: 127.0.0.1:0\n" + customers() +
@@ -469,7 +321,7 @@ class VnpE2E : public ::testing::Test {
     n->name = name;
     n->dir = dir_ + "/" + name;
     fs::create_directories(n->dir);
-    n->daemon = std::make_unique<Daemon>("vnp", n->dir);
+    n->daemon = std::make_unique<DaemonProcess>("vnp", n->dir);
     std::string y = "name: " + name + "\nstore: sqlite:vnp.db\nlisten: 127.0.0.1:0\n" +
                     customers() + "providers:\n";
     for (const auto& p : providers)
@@ -799,35 +651,25 @@ TEST_F(VnpE2E, ThreePipsLifecycleConsoleAndCli) {
   // interface): status, console, stop/start of one node.
   if (!std::string(CLOUDNET_BIN).empty() && fs::exists(CLOUDNET_BIN)) {
     auto cli = [&](const std::string& args, const std::string& in = "") {
-      write_text(dir_ + "/cli-stdin", in);
-      const std::string cmd = std::string(CLOUDNET_BIN) + " --provider " +
-                              node("vnp1").proxy->url() + " --token " + kAliceToken + " " + args +
-                              " < " + dir_ + "/cli-stdin 2>>" + dir_ + "/cli-stderr.log";
-      std::pair<int, std::string> r{-1, ""};
-      FILE* f = ::popen(cmd.c_str(), "r");
-      if (!f) return r;
-      char buf[4096];
-      std::size_t n;
-      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) r.second.append(buf, n);
-      const int status = ::pclose(f);
-      r.first = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      return r;
+      return run_cli(
+          dir_, "--provider " + node("vnp1").proxy->url() + " --token " + kAliceToken + " " + args,
+          in);
     };
     auto r = cli("--json status " + v->id);
-    EXPECT_EQ(r.first, 0) << r.second << read_text(dir_ + "/cli-stderr.log");
-    EXPECT_NE(r.second.find("\"running\""), std::string::npos) << r.second;
-    EXPECT_NE(r.second.find("\"pb\""), std::string::npos) << r.second;
+    EXPECT_EQ(r.rc, 0) << r.out << read_text(dir_ + "/cli-stderr.log");
+    EXPECT_NE(r.out.find("\"running\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"pb\""), std::string::npos) << r.out;
     r = cli("stop " + v->id + " c:v3");
-    EXPECT_EQ(r.first, 0) << r.second;
+    EXPECT_EQ(r.rc, 0) << r.out;
     r = cli("start " + v->id + " c:v3");
-    EXPECT_EQ(r.first, 0) << r.second;
+    EXPECT_EQ(r.rc, 0) << r.out;
     r = cli("console " + v->id + " c:v3", "hello cli through vnp1\n");
-    EXPECT_EQ(r.first, 0) << r.second << read_text(dir_ + "/cli-stderr.log");
-    EXPECT_NE(r.second.find("hello cli through vnp1"), std::string::npos) << r.second;
+    EXPECT_EQ(r.rc, 0) << r.out << read_text(dir_ + "/cli-stderr.log");
+    EXPECT_NE(r.out.find("hello cli through vnp1"), std::string::npos) << r.out;
     r = cli("metrics");
-    EXPECT_EQ(r.first, 0) << r.second;
-    EXPECT_NE(r.second.find("vnp1"), std::string::npos) << r.second;
-    EXPECT_EQ(cli("status vv-nosuch").first, 1);
+    EXPECT_EQ(r.rc, 0) << r.out;
+    EXPECT_NE(r.out.find("vnp1"), std::string::npos) << r.out;
+    EXPECT_EQ(cli("status vv-nosuch").rc, 1);
   }
 
   // Delete spans every PIP.

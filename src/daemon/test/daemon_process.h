@@ -66,4 +66,20 @@ inline bool start(Daemon& d, const std::string& config, std::string* err,
   return true;
 }
 
+// Runs `cloudnetd <role>` on `config` to its end (stderr discarded: the
+// tests that use this expect it to refuse) and returns its wait status.
+inline int run_to_exit(const std::string& role, const std::string& config) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 2);
+    std::string bin = std::string(CLOUDNET_BINARY_DIR) + "/bin/cloudnetd";
+    ::execl(bin.c_str(), bin.c_str(), role.c_str(), "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
 }  // namespace cloudnet::daemon::test
