@@ -40,12 +40,11 @@
 // for it past its budget answers with its warm start. The last column names
 // the strategies the PIPs ran.
 //
-// Where the CPU goes at 200 nodes (perf, 8 PIPs, --delay-ms 0): ~40% in
-// yaml-cpp emitting FleRD as YAML (flerd::write_string), two thirds of it
-// the PIPs storing each VNet's OL0/OL1/ML documents (the ML is the whole
-// mapping document, substrate included), the rest the VNP's documents and
-// partials; ~15% reading FleRD (YAML and JSON); the VNP-level MIP ~8%;
-// SQLite ~5%.
+// Where the CPU went at 200 nodes (perf, 8 PIPs, --delay-ms 0): ~40% in
+// yaml-cpp emitting FleRD as YAML, mostly the PIPs storing each VNet's ML
+// (the whole mapping document, substrate included). The stores now keep
+// FleRD JSON (roles/stored_document.h), which cut the PIPs' summed create
+// time for 200 nodes on 8 PIPs (default delay) from 3.8 s to 1.3 s.
 //
 //   vnp_bench [--quick] [--delay-ms D] [--reps R] [--sizes 10,50,200]
 //             [--pips 2,4,8] [--vnp-strategy S] [--pip-strategy S]
