@@ -15,7 +15,9 @@
 #include <utility>
 
 #include "flerd/io.h"
+#include "flerd/type_path.h"
 #include "mapping/strategy.h"
+#include "netlab/names.h"
 
 namespace cloudnet::daemon {
 
@@ -416,8 +418,44 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
   if (Status s = parse_mapping(c, root, p.strategy, p.time_budget_s, p.solver); !s)
     return s.error();
   if (YAML::Node n = root["plugins"]) {
-    if (Status s = only_keys(c, n, "plugins", {"sim"}); !s) return s.error();
+    if (Status s = only_keys(c, n, "plugins", {"sim", "linux"}); !s) return s.error();
     p.plugins.simulation = false;
+    if (YAML::Node lx = n["linux"]) {
+      // The Linux data plane on a lab substrate (embed/linux_plugin.h).
+      if (Status s = only_keys(c, lx, "plugins.linux", {"enabled", "tag", "type_prefixes"}); !s)
+        return s.error();
+      p.plugins.linux_enabled = true;
+      if (lx["enabled"]) {
+        auto v = boolean(c, lx["enabled"], "plugins.linux.enabled");
+        if (!v) return v.error();
+        p.plugins.linux_enabled = *v;
+      }
+      // Every kernel object is named by the tag (netlab/names.h); default
+      // the PIP's name when it is a valid tag.
+      std::string tag = p.name;
+      if (lx["tag"]) {
+        auto v = str(c, lx["tag"], "plugins.linux.tag");
+        if (!v) return v.error();
+        tag = *v;
+      }
+      if (auto t = netlab::Tag::make(tag); !t) {
+        std::string why;
+        if (!lx["tag"]) why = "the PIP's name is no tag, set one: ";
+        why += t.error().message;
+        return c.err(lx["tag"] ? lx["tag"] : lx, "plugins.linux.tag", why);
+      }
+      p.plugins.linux_options.tag = tag;
+      if (YAML::Node t = lx["type_prefixes"]) {
+        if (!t.IsSequence() || t.size() == 0)
+          return c.err(t, "plugins.linux.type_prefixes", "must be a non-empty list of type paths");
+        p.plugins.linux_options.type_prefixes.clear();
+        for (const auto& e : t) {
+          auto v = str(c, e, "plugins.linux.type_prefixes");
+          if (!v) return v.error();
+          p.plugins.linux_options.type_prefixes.push_back(*v);
+        }
+      }
+    }
     if (YAML::Node sim = n["sim"]) {
       if (Status s =
               only_keys(c, sim, "plugins.sim", {"enabled", "delays_ms", "type_prefixes", "fail"});
@@ -515,9 +553,18 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
         }
       }
     }
-    if (!p.plugins.simulation)
-      return c.err(n, "plugins",
-                   "no plugin enabled (the simulation plugin is the only one so far)");
+    if (!p.plugins.simulation && !p.plugins.linux_enabled)
+      return c.err(n, "plugins", "no plugin enabled (sim or linux)");
+    // Both claim /node and /link by default; the registry would refuse the
+    // second at start-up (embed/registry.h), say it here with the line.
+    if (p.plugins.simulation && p.plugins.linux_enabled)
+      for (const auto& a : p.plugins.sim.type_prefixes)
+        for (const auto& b : p.plugins.linux_options.type_prefixes)
+          if (flerd::TypePath::parse_lenient(a) == flerd::TypePath::parse_lenient(b))
+            return c.err(n, "plugins",
+                         "sim and linux both claim type prefix " + a +
+                             "; disable one, or narrow one with type_prefixes (e.g. linux: "
+                             "{type_prefixes: [/node/host/server]})");
   }
   if (Status s = parse_console(c, root,
                                {&p.console, &p.console_bind, &p.console_port, &p.console_advertise,

@@ -26,6 +26,14 @@
 //     # default text. The daemon warns on stderr when rules are set:
 //     #   sim: {enabled: true, fail: [{op: apply, nth: 2},
 //     #                               {op: prepare, element: s:host1}]}
+//     # The Linux data plane (embed/linux_plugin.h, issue 8): the substrate
+//     # built as network namespaces on this machine, virtual nodes and links
+//     # made real. Needs root. tag names every kernel object (default: the
+//     # PIP's name, 1-8 characters [a-z0-9]); type_prefixes default /node and
+//     # /link, the simulation's, so enable one of the two or narrow one:
+//     #   linux: {enabled: true, tag: pip1}
+//     # `cloudnetd pip --config FILE --cleanup` removes what the tag left
+//     # (like `mn -c`) and exits; start-up does the same before building.
 //   console: {bind: 127.0.0.1, port: 0, advertise: 127.0.0.1, ticket_ttl: 60}
 //   sweep_interval: 1                   # seconds between expiry sweeps
 //

@@ -25,6 +25,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/config.h"
+#include "embed/linux_plugin.h"
 #include "http/server.h"
 #include "roles/hiding.h"
 #include "roles/pip/pip_service.h"
@@ -110,11 +111,28 @@ int serve(cloudnet::roles::Provider& inner, cloudnet::roles::Scrubber scrub, con
   return 0;
 }
 
-int run_pip(const std::string& config_path) {
+int run_pip(const std::string& config_path, bool cleanup_only) {
   auto cfg = cloudnet::daemon::load_pip_config(config_path);
   if (!cfg) {
     std::cerr << "cloudnetd: " << cfg.error().message << "\n";
     return 2;
+  }
+  if (cleanup_only) {
+    // `mn -c` for the Linux plugin: every kernel object of the tag goes
+    // (the daemon's own start-up does the same before building its lab).
+    if (!cfg->pip.plugins.linux_enabled) {
+      std::cout << "cloudnetd: pip " << cfg->pip.name
+                << ": the linux plugin is not enabled, nothing to clean up" << std::endl;
+      return 0;
+    }
+    const std::string& tag = cfg->pip.plugins.linux_options.tag;
+    if (Status s = cloudnet::embed::LinuxPlugin::cleanup_tag(tag); !s) {
+      std::cerr << "cloudnetd: cleanup of tag " << tag << ": " << s.error().message << "\n";
+      return 1;
+    }
+    std::cout << "cloudnetd: pip " << cfg->pip.name << ": removed the leftovers of tag " << tag
+              << std::endl;
+    return 0;
   }
   const sigset_t stop_signals = block_stop_signals();
 
@@ -202,6 +220,9 @@ int main(int argc, char** argv) {
   pip->add_option("--config", config, "YAML configuration (see src/daemon/config.h)")
       ->required()
       ->check(CLI::ExistingFile);
+  bool cleanup = false;
+  pip->add_flag("--cleanup", cleanup,
+                "remove the kernel objects the linux plugin's tag left behind, then exit");
   std::string vnp_config;
   auto* vnp = app.add_subcommand("vnp", "run a VNP (virtual network provider)");
   vnp->add_option("--config", vnp_config, "YAML configuration (see src/daemon/config.h)")
@@ -213,7 +234,7 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  if (*pip) return run_pip(config);
+  if (*pip) return run_pip(config, cleanup);
   if (*vnp) return run_vnp(vnp_config);
   return 2;
 }

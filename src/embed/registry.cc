@@ -62,10 +62,27 @@ std::string PluginRegistry::describe() const {
   return out;
 }
 
-Result<std::shared_ptr<PluginRegistry>> make_registry(const PluginConfig& config) {
+Result<std::shared_ptr<PluginRegistry>> make_registry(const PluginConfig& config,
+                                                      const flerd::Document* substrate) {
   auto registry = std::make_shared<PluginRegistry>();
   if (config.simulation)
     if (Status s = registry->add(std::make_shared<SimPlugin>(config.sim)); !s) return s.error();
+  if (config.linux_enabled) {
+    if (!substrate) return Error::invalid("the linux plugin needs the PIP's substrate document");
+    // Check the prefixes before the plugin touches the kernel: a clash with
+    // the simulation's /node and /link is a configuration error.
+    for (const auto& p : config.linux_options.type_prefixes)
+      for (const auto& e : registry->plugins())
+        for (const auto& q : e->type_prefixes())
+          if (q == flerd::TypePath::parse_lenient(p))
+            return Error::conflict("type prefix " + q.str() + " is claimed by both plugin '" +
+                                   e->name() + "' and plugin '" + config.linux_options.name +
+                                   "': narrow one of them (plugins.<name>.type_prefixes) or "
+                                   "disable one");
+    auto plugin = LinuxPlugin::start(config.linux_options, *substrate);
+    if (!plugin) return plugin.error();
+    if (Status s = registry->add(*plugin); !s) return s.error();
+  }
   return registry;
 }
 

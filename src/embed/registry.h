@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "embed/linux_plugin.h"
 #include "embed/plugin.h"
 #include "embed/sim_plugin.h"
 #include "flerd/type_path.h"
@@ -49,16 +50,23 @@ class PluginRegistry {
   std::vector<Entry> entries_;
 };
 
-// What the one explicit registration place below builds. Later: the Linux
-// data plane's options, a VNP's PIP plugins.
+// What the one explicit registration place below builds.
 struct PluginConfig {
   bool simulation = true;  // register the simulation plugin (thesis 8.2.1)
   SimOptions sim;
+  // The Linux data plane on a lab substrate (linux_plugin.h, issue 8). Not
+  // named `linux`: GCC predefines that macro outside strict ISO modes.
+  bool linux_enabled = false;
+  LinuxOptions linux_options;
 };
 
 // The one place where the built-in plugins are registered (like
 // solver/registry.cc and migration/registry.cc). Further plugins, e.g. a
 // test's own, can be added to the result before it is handed to an Embedder.
-Result<std::shared_ptr<PluginRegistry>> make_registry(const PluginConfig& config = {});
+// `substrate` is the PIP's substrate document; the Linux plugin needs it
+// (it builds the lab substrate from its UL graph when it starts, removing
+// the leftovers of its tag first), the simulation does not.
+Result<std::shared_ptr<PluginRegistry>> make_registry(const PluginConfig& config = {},
+                                                      const flerd::Document* substrate = nullptr);
 
 }  // namespace cloudnet::embed

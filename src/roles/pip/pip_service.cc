@@ -283,7 +283,7 @@ Status PipService::open() {
   if (config_.registry) {
     registry_ = config_.registry;
   } else {
-    auto reg = embed::make_registry(config_.plugins);
+    auto reg = embed::make_registry(config_.plugins, &config_.substrate);
     if (!reg) return prefixed(reg.error(), who + ": plugins: ");
     registry_ = *reg;
   }

@@ -71,8 +71,10 @@ struct Config {
   std::string solver = "cbc";
   // Completion of vague requests (OL0 -> OL1); a PIP chooses.
   flerd::CompletionPolicy completion = flerd::CompletionPolicy::pip();
-  // Plugins: built with embed::make_registry(plugins) unless `registry` is
-  // given (tests pass their own SimPlugin to inject failures).
+  // Plugins: built with embed::make_registry(plugins, &substrate) unless
+  // `registry` is given (tests pass their own SimPlugin to inject
+  // failures). With plugins.linux_enabled the Linux plugin builds its lab
+  // substrate from `substrate` when the service starts.
   embed::PluginConfig plugins;
   std::shared_ptr<embed::PluginRegistry> registry;
   std::size_t embed_parallelism = 4;

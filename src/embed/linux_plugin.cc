@@ -1,0 +1,545 @@
+#include "embed/linux_plugin.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <tuple>
+
+#include "netlab/command.h"
+
+namespace cloudnet::embed {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Whether a type-path-like attribute has `level` as one of its levels
+// (case-insensitive): /host/generic/CPU/amount has "cpu".
+bool has_level(const std::string& attribute, const std::string& level) {
+  const std::string a = lower(attribute) + "/";
+  return a.find("/" + level + "/") != std::string::npos;
+}
+
+std::string owner_text(const EmbeddingUnit& unit, const std::string& what) {
+  return what + " of " + unit.net + " on " + unit.substrate;
+}
+
+// An interface name the kernel takes (IFNAMSIZ, no '/', ':' or spaces).
+bool valid_ifname(const std::string& name) {
+  if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+  for (char c : name)
+    if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+std::uint32_t fnv1a(const std::string& text) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+PowerState power_of(netlab::NodeState s) {
+  switch (s) {
+    case netlab::NodeState::kRunning: return PowerState::kRunning;
+    case netlab::NodeState::kSuspended: return PowerState::kSuspended;
+    default: return PowerState::kStopped;
+  }
+}
+
+// Collects several failures into one error (remove carries on past them).
+struct Errors {
+  std::string text;
+  Error::Code code = Error::Code::kUnavailable;
+  void add(const Status& st) {
+    if (st.ok()) return;
+    if (text.empty()) code = st.error().code;
+    text += (text.empty() ? "" : "; ") + st.error().message;
+  }
+  Status status(const std::string& what) const {
+    if (text.empty()) return Status::Ok();
+    return Error(code, what + ": " + text);
+  }
+};
+
+}  // namespace
+
+Result<netlab::Limits> node_limits(const UnitNode& node, std::int64_t pids_max) {
+  netlab::Limits limits;
+  if (pids_max > 0) limits.pids_max = pids_max;
+  for (const auto& a : node.allocations) {
+    const std::string unit = lower(a.unit);
+    if (has_level(a.attribute, "cpu")) {
+      if (!(unit.empty() || unit == "cores" || unit == "core" || unit == "cpus" || unit == "cpu" ||
+            unit == "vcpus" || unit == "vcpu"))
+        return Error::invalid("node " + node.id + ": CPU allocation " + describe(a) + ": unit '" +
+                              a.unit + "' cannot become a CPU quota (cores)");
+      if (!(a.amount > 0))
+        return Error::invalid("node " + node.id + ": CPU allocation " + describe(a) +
+                              " must be positive");
+      limits.cpus = limits.cpus.value_or(0) + a.amount;
+    } else if ((has_level(a.attribute, "ram") || has_level(a.attribute, "memory")) &&
+               !has_level(a.attribute, "virtual") && !has_level(a.attribute, "swap")) {
+      // Real memory only: memory.memsw caps swap at the same limit (netlab
+      // Limits), so a virtual-memory figure has nothing more to set.
+      // Memory sizes of VMs are binary in practice (a "1 GB" VM has 1 GiB).
+      static const std::map<std::string, double> kUnits = {{"b", 1.0},
+                                                           {"kb", 1024.0},
+                                                           {"kib", 1024.0},
+                                                           {"mb", 1048576.0},
+                                                           {"mib", 1048576.0},
+                                                           {"gb", 1073741824.0},
+                                                           {"gib", 1073741824.0},
+                                                           {"tb", 1099511627776.0},
+                                                           {"tib", 1099511627776.0}};
+      auto it = kUnits.find(unit);
+      if (it == kUnits.end())
+        return Error::invalid("node " + node.id + ": memory allocation " + describe(a) +
+                              ": unit '" + a.unit + "' is not a size (B, KB, MB, GB, TB)");
+      const double bytes = a.amount * it->second;
+      if (!(bytes >= 8.0 * 1048576.0))
+        return Error::invalid("node " + node.id + ": memory allocation " + describe(a) +
+                              " is below 8 MiB, too little to run the node");
+      const auto b = static_cast<std::uint64_t>(std::llround(bytes));
+      limits.memory_bytes = limits.memory_bytes.value_or(0) + b;
+    }
+    // Disk space, service figures: no root filesystem of its own yet
+    // (netlab README), nothing to enforce.
+  }
+  return limits;
+}
+
+Result<std::optional<double>> link_bandwidth_mbps(const std::vector<Allocation>& allocations) {
+  std::optional<double> out;
+  for (const auto& a : allocations) {
+    if (!has_level(a.attribute, "bandwidth")) continue;
+    static const std::map<std::string, double> kUnits = {
+        {"", 1.0},      {"mbps", 1.0},    {"mbit/s", 1.0}, {"bps", 1e-6},
+        {"kbps", 1e-3}, {"kbit/s", 1e-3}, {"gbps", 1e3},   {"gbit/s", 1e3}};
+    auto it = kUnits.find(lower(a.unit));
+    if (it == kUnits.end())
+      return Error::invalid("bandwidth allocation " + describe(a) + ": unit '" + a.unit +
+                            "' is not a rate (bps, kbps, Mbps, Gbps)");
+    const double mbps = a.amount * it->second;
+    if (!(mbps > 0))
+      return Error::invalid("bandwidth allocation " + describe(a) + " must be positive");
+    // Several bandwidth allocations (per interface of one element) describe
+    // the same link: the smallest is what it was granted.
+    out = out ? std::min(*out, mbps) : mbps;
+  }
+  return out;
+}
+
+// --- life -------------------------------------------------------------------
+
+LinuxPlugin::LinuxPlugin(LinuxOptions options, netlab::Tag tag) : options_(std::move(options)) {
+  netlab::LabOptions lo;
+  lo.cgroup_root = options_.cgroup_root;
+  lab_ = std::make_unique<netlab::Lab>(std::move(tag), lo);
+}
+
+Result<std::shared_ptr<LinuxPlugin>> LinuxPlugin::start(LinuxOptions options,
+                                                        const flerd::Document& substrate) {
+  auto tag = netlab::Tag::make(options.tag);
+  if (!tag)
+    return Error::invalid("linux plugin: tag '" + options.tag + "': " + tag.error().message);
+  std::shared_ptr<LinuxPlugin> plugin(new LinuxPlugin(std::move(options), *tag));
+  // A crashed or stopped run of the same tag: start from an empty kernel
+  // (the PIP re-applies what its store says is embedded).
+  if (Status s = plugin->lab_->cleanup(); !s)
+    return Error(s.error().code,
+                 "linux plugin (tag " + tag->str() + "): removing leftovers: " + s.error().message);
+  netlab::SubstrateOptions so;
+  so.shape_links = plugin->options_.shape_substrate;
+  if (Status s = plugin->lab_->build_substrate(substrate, so); !s)
+    return Error(s.error().code, "linux plugin (tag " + tag->str() +
+                                     "): building the lab substrate: " + s.error().message);
+  return plugin;
+}
+
+LinuxPlugin::~LinuxPlugin() {
+  reap_consoles(true);
+}
+
+Status LinuxPlugin::cleanup() {
+  {
+    std::lock_guard lock(mu_);
+    vnis_.clear();
+    vni_owner_.clear();
+  }
+  reap_consoles(true);
+  return lab_->cleanup();
+}
+
+Status LinuxPlugin::cleanup_tag(const std::string& tag) {
+  auto t = netlab::Tag::make(tag);
+  if (!t) return Error::invalid("tag '" + tag + "': " + t.error().message);
+  return netlab::cleanup(&*t);
+}
+
+std::string LinuxPlugin::name() const {
+  return options_.name;
+}
+
+std::vector<flerd::TypePath> LinuxPlugin::type_prefixes() const {
+  std::vector<flerd::TypePath> out;
+  for (const auto& p : options_.type_prefixes) out.push_back(flerd::TypePath::parse_lenient(p));
+  return out;
+}
+
+std::optional<std::uint32_t> LinuxPlugin::vni(const std::string& net,
+                                              const std::string& link) const {
+  std::lock_guard lock(mu_);
+  auto it = vnis_.find({net, link});
+  if (it == vnis_.end()) return std::nullopt;
+  return it->second.vni;
+}
+
+Result<std::uint32_t> LinuxPlugin::reserve_vni_locked(const std::string& net,
+                                                      const std::string& link,
+                                                      const std::string& holder) {
+  auto it = vnis_.find({net, link});
+  if (it != vnis_.end()) {
+    it->second.holders.insert(holder);
+    return it->second.vni;
+  }
+  constexpr std::uint32_t kSpan = kVniLast - kVniFirst + 1;
+  std::string key = net;
+  key += '\n';
+  key += link;
+  const std::uint32_t start = fnv1a(key) % kSpan;
+  for (std::uint32_t i = 0; i < kSpan; ++i) {
+    const std::uint32_t v = kVniFirst + (start + i) % kSpan;
+    if (vni_owner_.count(v)) continue;
+    vni_owner_[v] = {net, link};
+    vnis_[{net, link}] = VniEntry{v, {holder}};
+    return v;
+  }
+  return Error::unavailable("linux plugin: no free VNI for link " + link + " of " + net);
+}
+
+Result<netlab::LinkSpec> LinuxPlugin::link_spec(const EmbeddingUnit& unit,
+                                                const UnitSegment& segment,
+                                                std::uint32_t vni) const {
+  netlab::LinkSpec spec;
+  spec.net = unit.net;
+  spec.name = segment.link;
+  spec.vni = vni;
+  // Every end of the link, from every unit of the mapping: each host's part
+  // replicates to the other hosts, so it must know them all (netlab
+  // Lab::attach_link), and the ends' default MACs are numbered by their
+  // position, so every host must list them in the same order.
+  std::vector<EmbeddingUnit> all;
+  if (unit.mapping) {
+    UnitOptions uo;
+    uo.net = unit.net;
+    auto units = build_units(*unit.mapping, uo);
+    if (!units)
+      return Error::invalid(owner_text(unit, "link " + segment.link) +
+                            ": reading the mapping document: " + units.error().message);
+    all = std::move(*units);
+  } else {
+    all.push_back(unit);  // only this host's ends are known
+  }
+  // The link's bandwidth: the hosts' segments usually carry none (the
+  // substrate links' units hold it: paper 4.2.2's per-element segments), so
+  // every segment of the link is asked; the smallest grant is the rate.
+  std::vector<Allocation> rates = segment.allocations;
+  for (const auto& u : all)
+    for (const auto& s : u.segments)
+      if (s.link == segment.link && u.substrate != unit.substrate)
+        rates.insert(rates.end(), s.allocations.begin(), s.allocations.end());
+  auto bw = link_bandwidth_mbps(rates);
+  if (!bw)
+    return Error::invalid(owner_text(unit, "link " + segment.link) + ": " + bw.error().message);
+  spec.bandwidth_mbps = *bw;
+  using End = std::tuple<std::string, std::string, std::string>;  // host, node, interface
+  std::set<End> ends;
+  for (const auto& u : all) {
+    // Our own ends come from the unit we were given (below).
+    if (u.substrate == unit.substrate) continue;
+    for (const auto& s : u.segments) {
+      if (s.link != segment.link) continue;
+      for (const auto& e : s.ends) {
+        const UnitNode* n = u.node(e.node);
+        if (!n)
+          return Error::invalid(owner_text(unit, "link " + segment.link) + ": end node " + e.node +
+                                " is not hosted on " + u.substrate);
+        ends.insert({u.substrate, n->name(), e.interface});
+      }
+    }
+  }
+  for (const auto& e : segment.ends) {
+    const UnitNode* n = unit.node(e.node);
+    if (!n)
+      return Error::invalid(owner_text(unit, "link " + segment.link) + ": end node " + e.node +
+                            " is not in the unit");
+    ends.insert({unit.substrate, n->name(), e.interface});
+  }
+  for (const auto& [host, node, interface] : ends) {
+    netlab::LinkEndpoint ep;
+    ep.node = node;
+    ep.interface = interface;
+    ep.host = host;
+    spec.endpoints.push_back(std::move(ep));
+  }
+  return spec;
+}
+
+// --- units ------------------------------------------------------------------
+
+Status LinuxPlugin::prepare(const EmbeddingUnit& unit) {
+  const netlab::SubstratePlan* plan = lab_->substrate();
+  if (!plan) return Error::conflict("linux plugin " + tag().str() + " has no lab substrate");
+  if (!unit.nodes.empty()) {
+    const netlab::LabNode* host = plan->find(unit.substrate);
+    if (!host || host->hub)
+      return Error::invalid(owner_text(unit, "unit") + ": substrate element '" + unit.substrate +
+                            "' is not a host of lab " + tag().str() +
+                            ", so it cannot run virtual nodes");
+  }
+  for (const auto& n : unit.nodes) {
+    auto limits = node_limits(n, options_.pids_max);
+    if (!limits) return Error::invalid(owner_text(unit, "unit") + ": " + limits.error().message);
+  }
+  std::vector<std::pair<const UnitSegment*, netlab::LinkSpec>> specs;
+  for (const auto& s : unit.segments) {
+    if (s.ends.empty()) continue;  // carried by the lab's routes
+    for (const auto& e : s.ends)
+      if (!valid_ifname(e.interface))
+        return Error::invalid(owner_text(unit, "link " + s.link) + ": interface name '" +
+                              e.interface + "' of node " + e.node +
+                              " is not a Linux interface name (1-15 characters, no '/', ':' or "
+                              "spaces)");
+    auto spec = link_spec(unit, s, kVniFirst);
+    if (!spec) return spec.error();
+    for (const auto& ep : spec->endpoints) {
+      const netlab::LabNode* h = plan->find(ep.host);
+      if (!h || h->hub)
+        return Error::invalid(owner_text(unit, "link " + s.link) + ": end " + ep.node + "/" +
+                              ep.interface + " is on '" + ep.host + "', not a host of lab " +
+                              tag().str());
+    }
+  }
+  // Reserve a VNI per link this unit terminates (all or nothing).
+  std::lock_guard lock(mu_);
+  std::vector<std::string> reserved;
+  for (const auto& s : unit.segments) {
+    if (s.ends.empty()) continue;
+    const bool had =
+        vnis_.count({unit.net, s.link}) && vnis_[{unit.net, s.link}].holders.count(unit.substrate);
+    auto v = reserve_vni_locked(unit.net, s.link, unit.substrate);
+    if (!v) {
+      for (const auto& l : reserved) {
+        auto it = vnis_.find({unit.net, l});
+        if (it == vnis_.end()) continue;
+        it->second.holders.erase(unit.substrate);
+        if (it->second.holders.empty()) {
+          vni_owner_.erase(it->second.vni);
+          vnis_.erase(it);
+        }
+      }
+      return v.error();
+    }
+    if (!had) reserved.push_back(s.link);
+  }
+  return Status::Ok();
+}
+
+Status LinuxPlugin::apply(const EmbeddingUnit& unit) {
+  std::vector<std::pair<netlab::LinkSpec, std::string>> links;
+  for (const auto& s : unit.segments) {
+    if (s.ends.empty()) continue;
+    auto v = vni(unit.net, s.link);
+    if (!v)
+      return Error::conflict(owner_text(unit, "link " + s.link) +
+                             ": apply before prepare (no VNI reserved)");
+    auto spec = link_spec(unit, s, *v);
+    if (!spec) return spec.error();
+    links.push_back({std::move(*spec), s.link});
+  }
+  // Nodes first: a link's interfaces are moved into them.
+  for (const auto& n : unit.nodes) {
+    auto limits = node_limits(n, options_.pids_max);
+    if (!limits) return Error::invalid(owner_text(unit, "unit") + ": " + limits.error().message);
+    netlab::NodeSpec ns;
+    ns.net = unit.net;
+    ns.name = n.name();
+    ns.host = unit.substrate;
+    ns.limits = *limits;
+    if (Status s = lab_->create_node(ns); !s) return s;
+  }
+  for (const auto& [spec, link] : links)
+    if (Status s = lab_->attach_link(spec, unit.substrate); !s)
+      return Error(s.error().code, owner_text(unit, "link " + link) + " (VNI " +
+                                       std::to_string(spec.vni) + "): " + s.error().message);
+  // What is made stays until remove(): the embedder removes a failed unit
+  // too (plugin.h), and remove is idempotent.
+  return Status::Ok();
+}
+
+Status LinuxPlugin::remove(const EmbeddingUnit& unit) {
+  Errors errors;
+  for (const auto& s : unit.segments) {
+    if (s.ends.empty()) continue;
+    auto v = vni(unit.net, s.link);
+    if (!v) {
+      // Never prepared here (or the plugin restarted, which cleaned up):
+      // whatever this Lab recorded goes.
+      errors.add(lab_->detach_link(unit.net, s.link, unit.substrate));
+      continue;
+    }
+    auto spec = link_spec(unit, s, *v);
+    if (spec)
+      errors.add(lab_->detach_link(*spec, unit.substrate));
+    else
+      errors.add(lab_->detach_link(unit.net, s.link, unit.substrate));
+  }
+  for (const auto& n : unit.nodes) errors.add(lab_->remove_node(unit.net, n.name()));
+  if (!errors.text.empty()) return errors.status("removing " + unit.key());
+  // Only once the kernel objects are gone is the VNI free for another link.
+  std::lock_guard lock(mu_);
+  for (const auto& s : unit.segments) {
+    auto it = vnis_.find({unit.net, s.link});
+    if (it == vnis_.end()) continue;
+    it->second.holders.erase(unit.substrate);
+    if (it->second.holders.empty()) {
+      vni_owner_.erase(it->second.vni);
+      vnis_.erase(it);
+    }
+  }
+  return Status::Ok();
+}
+
+Status LinuxPlugin::update(const EmbeddingUnit& from, const EmbeddingUnit& to) {
+  // Same structure: node names with their interfaces, links with their ends.
+  auto shape = [](const EmbeddingUnit& u) {
+    std::set<std::pair<std::string, std::vector<std::string>>> nodes;
+    for (const auto& n : u.nodes) nodes.insert({n.name(), n.interfaces});
+    std::set<std::pair<std::string, std::set<std::pair<std::string, std::string>>>> links;
+    for (const auto& s : u.segments) {
+      std::set<std::pair<std::string, std::string>> ends;
+      for (const auto& e : s.ends) ends.insert({e.node, e.interface});
+      links.insert({s.link, ends});
+    }
+    return std::make_pair(nodes, links);
+  };
+  if (from.net != to.net || from.substrate != to.substrate || shape(from) != shape(to))
+    return EmbeddingPlugin::update(from, to);
+  // Validates `to` (and keeps the links' VNIs: same holders).
+  if (Status s = prepare(to); !s) return s;
+  for (const auto& n : to.nodes) {
+    auto limits = node_limits(n, options_.pids_max);
+    if (!limits) return Error::invalid(owner_text(to, "unit") + ": " + limits.error().message);
+    if (Status s = lab_->set_limits(to.net, n.name(), *limits); !s)
+      return Error(s.error().code,
+                   owner_text(to, "node " + n.id) + ": new limits: " + s.error().message);
+  }
+  for (const auto& s : to.segments) {
+    // Segments without ends too: a substrate link's unit may be the only one
+    // a re-embedding changes when just the link's grant changed (the hosts'
+    // units are then kept without a plugin call). The rate comes from the
+    // whole mapping (link_spec); each unit keeps the document it was made
+    // from.
+    auto now = link_spec(to, s, kVniFirst);
+    if (!now) return now.error();
+    std::optional<double> old;
+    for (const auto& f : from.segments)
+      if (f.link == s.link)
+        if (auto b = link_spec(from, f, kVniFirst); b) old = b->bandwidth_mbps;
+    if (old == now->bandwidth_mbps) continue;
+    // Every endpoint of the link in this lab, the other hosts' too (their
+    // units' update finds nothing left to change).
+    Status st = lab_->set_link_bandwidth(to.net, s.link, now->bandwidth_mbps);
+    if (!st && !(s.ends.empty() && st.error().code == Error::Code::kNotFound))
+      return Error(st.error().code,
+                   owner_text(to, "link " + s.link) + ": new bandwidth: " + st.error().message);
+  }
+  return Status::Ok();
+}
+
+// --- nodes ------------------------------------------------------------------
+
+Status LinuxPlugin::act(const EmbeddingUnit& unit, const UnitNode& node, NodeAction action) {
+  const std::string& n = node.name();
+  switch (action) {
+    case NodeAction::kStart: return lab_->start_node(unit.net, n);
+    case NodeAction::kStop: return lab_->stop_node(unit.net, n);
+    case NodeAction::kSuspend: return lab_->suspend_node(unit.net, n);
+    case NodeAction::kResume: return lab_->resume_node(unit.net, n);
+    case NodeAction::kPowercycle:
+      // A hard reset: every process goes, init starts afresh (no CRIU).
+      if (Status s = lab_->stop_node(unit.net, n); !s) return s;
+      return lab_->start_node(unit.net, n);
+  }
+  return Error::invalid("unknown node action");
+}
+
+Result<PowerState> LinuxPlugin::status(const EmbeddingUnit& unit, const UnitNode& node) {
+  auto st = lab_->node_state(unit.net, node.name());
+  if (!st) return st.error();
+  if (*st == netlab::NodeState::kAbsent)
+    return Error::not_found("node " + node.id + " of " + unit.net + " does not exist on " +
+                            unit.substrate);
+  return power_of(*st);
+}
+
+void LinuxPlugin::reap_consoles(bool wait) {
+  std::vector<pid_t> pids;
+  {
+    std::lock_guard lock(mu_);
+    pids.swap(consoles_);
+  }
+  std::vector<pid_t> alive;
+  for (pid_t p : pids) {
+    if (wait) ::kill(p, SIGHUP);  // the pty's hang-up, if the relay still holds it
+    if (!netlab::reap(p, std::chrono::milliseconds(wait ? 2000 : 0))) {
+      if (wait) {
+        ::kill(p, SIGKILL);
+        netlab::reap(p, std::chrono::milliseconds(2000));
+      } else {
+        alive.push_back(p);
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  consoles_.insert(consoles_.end(), alive.begin(), alive.end());
+}
+
+Result<console::Connector> LinuxPlugin::console(const EmbeddingUnit& unit, const UnitNode& node) {
+  reap_consoles(false);
+  auto st = lab_->node_state(unit.net, node.name());
+  if (!st) return st.error();
+  if (*st != netlab::NodeState::kRunning)
+    return Error::conflict("node " + node.id + " of " + unit.net + " is " + netlab::to_string(*st) +
+                           "; its console needs it running");
+  // The connector runs later on a relay session's thread, possibly after
+  // the plugin is gone.
+  std::weak_ptr<LinuxPlugin> self = weak_from_this();
+  const std::string net = unit.net;
+  const std::string name = node.name();
+  return console::Connector([self, net, name]() -> Result<console::Channel> {
+    auto plugin = self.lock();
+    if (!plugin) return Error::unavailable("the linux plugin has stopped");
+    plugin->reap_consoles(false);
+    auto sp = plugin->lab_->spawn_in_node(net, name, {"/bin/sh", "-i"}, true);
+    if (!sp) return sp.error();
+    {
+      std::lock_guard lock(plugin->mu_);
+      plugin->consoles_.push_back(sp->pid);
+    }
+    console::Channel ch;
+    ch.read = console::Fd(sp->fd);  // the pty's master: both directions
+    return ch;
+  });
+}
+
+}  // namespace cloudnet::embed

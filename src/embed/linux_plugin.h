@@ -1,0 +1,162 @@
+// The Linux embedding plugin (issue 8; CloudNet paper 4.2.1-4.2.2, thesis
+// ch. 8): embedding units made real with netlab (src/netlab) on a lab
+// substrate of network namespaces on this machine.
+//
+//  - start(): removes whatever an earlier run of the same tag left (the way
+//    `mn -c` does for Mininet) and builds the lab substrate from the PIP's
+//    UL graph. A restarted PIP therefore starts from an empty kernel; its
+//    start-up reconcile() prepares and applies every embedded VNet again
+//    (roles/pip/pip_service.h), so nothing is adopted half-known.
+//  - prepare(unit): validates without touching the kernel: the unit's
+//    substrate element is a lab host when it hosts nodes; each node's
+//    allocations convert to cgroup limits (CPU cores -> cpu quota, RAM ->
+//    memory limit); every link end has a usable interface name and a host in
+//    the lab; the link's bandwidth has a known unit. It reserves a VNI per
+//    virtual link (see below).
+//  - apply(unit): the unit's virtual nodes, stopped (thesis 8.2.2: started
+//    by the provisioning interface), and this host's part of each virtual
+//    link with an end here (netlab::Lab::attach_link: VXLAN device, a macvlan
+//    per end moved into the node, tbf at the link's bandwidth). Units of
+//    switches and substrate links need no kernel object: the lab's routes
+//    carry the tunnel (paper 4.2.2's per-element segments collapse to the
+//    end hosts, netlab README "Limits").
+//  - remove(unit): the same parts detached and the nodes removed;
+//    idempotent, also after a failed apply (the embedder's rollback).
+//  - update(from, to): in place when only amounts changed (new cgroup
+//    limits, new link rate; nodes keep running), else remove + prepare +
+//    apply.
+//  - act/status: start, stop, suspend, resume (cgroup freezer),
+//    powercycle (stop + start); status read from the kernel.
+//  - console: an interactive shell on a pseudo-terminal inside the node
+//    (Lab::spawn_in_node), handed to the PIP's relay as a console::Channel.
+//
+// VNIs. One VXLAN network identifier per virtual link, chosen in prepare and
+// shared by every unit of the link (each host's part must use the same):
+// the start value is derived from the VNet and link ids (FNV-1a into
+// [kVniFirst, kVniLast]), so the same VNet gets the same VNIs run after
+// run, and collisions are avoided by probing upwards past VNIs this plugin
+// has handed to another link (a table in memory, per plugin, i.e. per lab
+// substrate; VNIs only need to be unique among the links of one lab, since
+// the VXLAN devices live in that lab's namespaces). The VNI is freed when the
+// last unit of the link is removed. VNIs below kVniFirst are left to
+// identifiers a VNP hands out for transit links (daemon/config.h: transit
+// identifiers, by default 100-199).
+//
+// Type prefixes. By default the plugin claims /node and /link, i.e. every
+// element of the lab substrate, the same prefixes the simulation plugin
+// claims. A PIP's configuration therefore enables one of them, or narrows
+// one (plugins.linux.type_prefixes or plugins.sim.type_prefixes, e.g. the
+// linux plugin on /node/host/server and the simulation for the rest); the
+// registry refuses two plugins on one prefix (embed/registry.h).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "embed/plugin.h"
+#include "flerd/model.h"
+#include "netlab/kernel.h"
+#include "netlab/lab.h"
+
+namespace cloudnet::embed {
+
+struct LinuxOptions {
+  std::string name = "linux";
+  // The netlab tag of everything the plugin creates (netlab/names.h): 1-8
+  // characters [a-z0-9], e.g. the PIP's name.
+  std::string tag;
+  std::vector<std::string> type_prefixes = {"/node", "/link"};
+  // Every node's pids.max (a fork bomb in a node stays in the node).
+  std::int64_t pids_max = 1024;
+  std::string cgroup_root = "/sys/fs/cgroup";
+  // Shape the substrate's wires to their bandwidth resources.
+  bool shape_substrate = true;
+};
+
+// Identifiers of locally allocated VNIs (see above).
+inline constexpr std::uint32_t kVniFirst = 0x10000;
+inline constexpr std::uint32_t kVniLast = 0xFFFFFF;
+
+// The limits a unit's node gets from its allocations: /.../CPU/... in cores
+// (unit "cores", "core", "cpus", "vcpus" or none), /.../RAM/... (not
+// .../virtual or .../swap) in bytes (B, KB, MB, GB, TB as powers of 1024,
+// or KiB ... TiB); several of a kind add up; other attributes
+// (disk, service figures) are not enforced by this plugin. kInvalidArgument
+// for a unit it cannot convert, a non-positive amount or less than 8 MiB of
+// memory.
+Result<netlab::Limits> node_limits(const UnitNode& node, std::int64_t pids_max);
+// A link's bandwidth in Mbit/s from allocations whose attribute names a
+// bandwidth (bps, kbps, Mbps, Gbps; none = Mbps); nullopt if there is none.
+Result<std::optional<double>> link_bandwidth_mbps(const std::vector<Allocation>& allocations);
+
+class LinuxPlugin final : public EmbeddingPlugin, public std::enable_shared_from_this<LinuxPlugin> {
+ public:
+  // Cleans the tag's leftovers and builds the lab substrate of `substrate`
+  // (its UL graph). Errors name the tag and the failing command.
+  static Result<std::shared_ptr<LinuxPlugin>> start(LinuxOptions options,
+                                                    const flerd::Document& substrate);
+  // Reaps console shells; leaves the kernel as it is (the next start, or
+  // cleanup(), removes it).
+  ~LinuxPlugin() override;
+  LinuxPlugin(const LinuxPlugin&) = delete;
+  LinuxPlugin& operator=(const LinuxPlugin&) = delete;
+
+  std::string name() const override;
+  std::vector<flerd::TypePath> type_prefixes() const override;
+  Status prepare(const EmbeddingUnit& unit) override;
+  Status apply(const EmbeddingUnit& unit) override;
+  Status remove(const EmbeddingUnit& unit) override;
+  // In place when only amounts changed (the same nodes with the same
+  // interfaces, the same links with the same ends): new cgroup limits and
+  // link rates, nodes keep running. Anything else: the default (remove,
+  // prepare, apply).
+  Status update(const EmbeddingUnit& from, const EmbeddingUnit& to) override;
+  Status act(const EmbeddingUnit& unit, const UnitNode& node, NodeAction action) override;
+  Result<PowerState> status(const EmbeddingUnit& unit, const UnitNode& node) override;
+  Result<console::Connector> console(const EmbeddingUnit& unit, const UnitNode& node) override;
+
+  netlab::Lab& lab() { return *lab_; }
+  const netlab::Tag& tag() const { return lab_->tag(); }
+  // The VNI of a virtual link (overlay link id) while a unit of it is
+  // prepared or applied.
+  std::optional<std::uint32_t> vni(const std::string& net, const std::string& link) const;
+  // Everything of the tag: nodes, links, substrate (netlab::cleanup).
+  Status cleanup();
+
+  // `cloudnetd pip --cleanup`: removes every kernel object of `tag`.
+  static Status cleanup_tag(const std::string& tag);
+
+ private:
+  LinuxPlugin(LinuxOptions options, netlab::Tag tag);
+
+  struct VniEntry {
+    std::uint32_t vni = 0;
+    std::set<std::string> holders;  // substrate elements with a prepared unit of the link
+  };
+  // The VNI of (net, link), reserved for `holder`; mu_ held.
+  Result<std::uint32_t> reserve_vni_locked(const std::string& net, const std::string& link,
+                                           const std::string& holder);
+  // The whole link from the unit's mapping document: every end with its
+  // node's name and host.
+  Result<netlab::LinkSpec> link_spec(const EmbeddingUnit& unit, const UnitSegment& segment,
+                                     std::uint32_t vni) const;
+  void reap_consoles(bool wait);
+
+  const LinuxOptions options_;
+  std::unique_ptr<netlab::Lab> lab_;
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, VniEntry> vnis_;  // (net, link)
+  std::map<std::uint32_t, std::pair<std::string, std::string>> vni_owner_;
+  std::vector<pid_t> consoles_;  // shells to reap
+};
+
+}  // namespace cloudnet::embed

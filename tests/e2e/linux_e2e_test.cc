@@ -1,0 +1,333 @@
+// End to end on the real data plane (issue 8): a real `cloudnetd pip` with
+// the linux plugin (plugins: {linux: {enabled: true, tag: ...}}) on a
+// two-host lab substrate, driven over HTTP through api::RemoteProvider: a
+// 2-node VNet is created, confirmed and started, the nodes get addresses
+// and ping each other across their virtual link (commands run with `ip
+// netns exec` in the node namespaces netlab names), a console ticket opens
+// a shell inside a node through the PIP's relay, the VNet is deleted and no
+// node namespace is left; `cloudnetd pip --cleanup` then removes the lab
+// itself. Needs root, `ip netns`, the cgroup v1 controllers and ping; skips
+// itself otherwise. The tag is per process (e<pid>), and TearDown removes
+// everything of it even after a failure.
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "api/remote_provider.h"
+#include "console/client.h"
+#include "daemon/config.h"
+#include "flerd/io.h"
+#include "http/client.h"
+#include "netlab/command.h"
+#include "netlab/kernel.h"
+#include "netlab/names.h"
+
+#include "harness.h"
+
+namespace cloudnet::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kSubstrate = R"(
+namespaces: {s: /cloudnet/test/linuxe2e}
+Topology:
+  - GraphLabel: {id: s:ul0, role_identifier: LAB, graph_type: UL, graph_nr: 0, net_identifier: lab}
+    NetworkElement:
+      - {id: s:h1, identifier: H1, ne_type: /node/host/server, graphLabel: s:ul0,
+         resource: [s:h1cpu, s:h1ram],
+         networkInterfaces: [{id: s:h1e0, identifier: eth0, ni_type: /interface/ethernet, connectedInterface: s:l1a}]}
+      - {id: s:h2, identifier: H2, ne_type: /node/host/server, graphLabel: s:ul0,
+         resource: [s:h2cpu, s:h2ram],
+         networkInterfaces: [{id: s:h2e0, identifier: eth0, ni_type: /interface/ethernet, connectedInterface: s:l1b}]}
+      - {id: s:l1, identifier: L1, ne_type: /link/ethernet, graphLabel: s:ul0, resource: [s:l1bw],
+         networkInterfaces: [{id: s:l1a, identifier: a, ni_type: /interface/ethernet, connectedInterface: s:h1e0},
+                             {id: s:l1b, identifier: b, ni_type: /interface/ethernet, connectedInterface: s:h2e0}]}
+    Resource:
+      - {id: s:h1cpu, attribute: /host/generic/CPU/amount, value: 2, resource_unit: cores, request_flag: false}
+      - {id: s:h1ram, attribute: /host/generic/RAM/real/amount, value: 1, resource_unit: GB, request_flag: false}
+      - {id: s:h2cpu, attribute: /host/generic/CPU/amount, value: 2, resource_unit: cores, request_flag: false}
+      - {id: s:h2ram, attribute: /host/generic/RAM/real/amount, value: 1, resource_unit: GB, request_flag: false}
+      - {id: s:l1bw, attribute: /link/symmetric/bandwidth, value: 1000, resource_unit: Mbps, request_flag: false}
+)";
+
+// Two nodes of 1.5 cores: one per host.
+const char* kRequest = R"(
+namespaces: {c: /cloudnet/test/linuxe2e/req}
+Topology:
+  - GraphLabel: {id: c:ol0, role_identifier: customer1, graph_type: OL, graph_nr: 0, net_identifier: pingnet}
+    NetworkElement:
+      - {id: c:vhost1, identifier: VHost1, ne_type: /node/host/generic, graphLabel: c:ol0,
+         resource: [c:v1cpu, c:v1ram],
+         networkInterfaces: [{id: c:v1e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:link1i0}]}
+      - {id: c:vhost2, identifier: VHost2, ne_type: /node/host/generic, graphLabel: c:ol0,
+         resource: [c:v2cpu, c:v2ram],
+         networkInterfaces: [{id: c:v2e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:link1i1}]}
+      - {id: c:link1, identifier: VH1VH2Link, ne_type: /link/generic, graphLabel: c:ol0, resource: [c:l1bw],
+         networkInterfaces: [{id: c:link1i0, identifier: i0, ni_type: /interface/generic, connectedInterface: c:v1e0},
+                             {id: c:link1i1, identifier: i1, ni_type: /interface/generic, connectedInterface: c:v2e0}]}
+    Resource:
+      - {id: c:v1cpu, attribute: /host/generic/CPU/amount, value: 1.5, resource_unit: cores, value_type: minimum, request_flag: true}
+      - {id: c:v1ram, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
+      - {id: c:v2cpu, attribute: /host/generic/CPU/amount, value: 1.5, resource_unit: cores, value_type: minimum, request_flag: true}
+      - {id: c:v2ram, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
+      - {id: c:l1bw, attribute: /link/symmetric/bandwidth, value: 50, resource_unit: Mbps, value_type: minimum, request_flag: true}
+)";
+
+const roles::Caller kAnyone{};
+
+// The daemon's `plugins.linux` key (no kernel needed).
+TEST(LinuxPluginConfig, DaemonConfigSelectsThePlugins) {
+  const std::string dir = make_temp_dir("cloudnet-linux-cfg");
+  ASSERT_FALSE(dir.empty());
+  write_text(dir + "/substrate.yaml", kSubstrate);
+  auto parse = [&](const std::string& name, const std::string& plugins) {
+    return daemon::parse_pip_config("name: " + name +
+                                        "\nsubstrate: substrate.yaml\nstore: \"sqlite::memory:\"\n"
+                                        "customers: [{name: a, token: token-123}]\nplugins:\n" +
+                                        plugins,
+                                    "pip.yaml", dir);
+  };
+  auto only = parse("pip1", "  linux: {enabled: true}\n");
+  ASSERT_TRUE(only.ok()) << only.error().message;
+  EXPECT_TRUE(only->pip.plugins.linux_enabled);
+  EXPECT_FALSE(only->pip.plugins.simulation);
+  EXPECT_EQ(only->pip.plugins.linux_options.tag, "pip1");  // the PIP's name by default
+
+  auto tagged = parse("pip-one", "  linux: {tag: p1}\n");
+  ASSERT_TRUE(tagged.ok()) << tagged.error().message;
+  EXPECT_EQ(tagged->pip.plugins.linux_options.tag, "p1");
+
+  auto bad = parse("pip-one", "  linux: {enabled: true}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("pip.yaml:6: plugins.linux.tag: the PIP's name is no tag"),
+            std::string::npos)
+      << bad.error().message;
+
+  auto both = parse("pip1", "  sim: {enabled: true}\n  linux: {enabled: true}\n");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message.find("sim and linux both claim type prefix /node"),
+            std::string::npos)
+      << both.error().message;
+
+  auto narrowed =
+      parse("pip1", "  sim: {enabled: true}\n  linux: {type_prefixes: [/node/host/server]}\n");
+  ASSERT_TRUE(narrowed.ok()) << narrowed.error().message;
+  EXPECT_TRUE(narrowed->pip.plugins.simulation);
+  EXPECT_EQ(narrowed->pip.plugins.linux_options.type_prefixes,
+            std::vector<std::string>{"/node/host/server"});
+
+  auto typo = parse("pip1", "  linux: {enabled: true, tga: x}\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message.find("plugins.linux.tga"), std::string::npos)
+      << typo.error().message;
+  remove_temp_dir(dir);
+}
+
+class LinuxE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string(CLOUDNETD_BIN).empty()) GTEST_SKIP() << "cloudnetd is not built";
+    if (::geteuid() != 0) GTEST_SKIP() << "the linux plugin end to end needs root";
+    if (!netlab::run_ok({"ip", "netns", "list"}).ok())
+      GTEST_SKIP() << "`ip netns` is unavailable (install iproute2)";
+    for (const auto& c : netlab::Cgroup::controllers())
+      if (::access(("/sys/fs/cgroup/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
+        GTEST_SKIP() << "cgroup v1 controller " << c << " is not mounted at /sys/fs/cgroup/" << c;
+    if (!netlab::run({"ping", "-V"}).ok()) GTEST_SKIP() << "ping is missing";
+    auto tag = netlab::Tag::make("e" + std::to_string(::getpid() % 10000000));
+    ASSERT_TRUE(tag.ok());
+    tag_ = *tag;
+    dir_ = make_temp_dir("cloudnet-linux-e2e");
+    ASSERT_FALSE(dir_.empty());
+    write_text(dir_ + "/substrate.yaml", kSubstrate);
+    write_text(dir_ + "/pip.yaml",
+               "name: pip-lx\n"
+               "substrate: substrate.yaml\n"
+               "store: \"sqlite:" +
+                   dir_ +
+                   "/pip.db\"\n"
+                   "listen: 127.0.0.1:0\n"
+                   "customers:\n"
+                   "  - {name: alice, token: alice-token}\n"
+                   "plugins:\n"
+                   "  linux: {enabled: true, tag: " +
+                   tag_->str() +
+                   "}\n"
+                   "console: {bind: 127.0.0.1, port: 0, advertise: 127.0.0.1, ticket_ttl: 60}\n"
+                   "sweep_interval: 0.2\n");
+    daemon_ = std::make_unique<DaemonProcess>("pip", dir_);
+  }
+
+  void TearDown() override {
+    if (daemon_) {
+      daemon_->stop(SIGTERM);
+      if (HasFailure()) daemon_->print_log("cloudnetd");
+    }
+    if (tag_) {
+      EXPECT_TRUE(netlab::cleanup(&*tag_).ok());
+      auto left = netlab::find_leftovers(&*tag_);
+      ASSERT_TRUE(left.ok());
+      EXPECT_TRUE(left->empty()) << left->describe();
+    }
+    remove_temp_dir(dir_);
+  }
+
+  // `cloudnetd pip --config ... --cleanup`: exit code and stdout.
+  std::pair<int, std::string> cleanup_cli() {
+    const std::string cmd = std::string(CLOUDNETD_BIN) + " pip --config " + dir_ +
+                            "/pip.yaml --cleanup 2>>" + dir_ + "/stderr.log";
+    std::string out;
+    FILE* f = ::popen(cmd.c_str(), "r");
+    if (!f) return {-1, out};
+    char buf[512];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    const int st = ::pclose(f);
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+  }
+
+  std::vector<std::string> node_namespaces() {
+    std::vector<std::string> out;
+    auto left = netlab::find_leftovers(&*tag_);
+    EXPECT_TRUE(left.ok());
+    if (!left.ok()) return out;
+    for (const auto& n : left->netns)
+      if (n.rfind(netlab::prefix(*tag_) + "s-", 0) != 0) out.push_back(n);
+    return out;
+  }
+
+  bool in_node(const std::string& ns, const std::vector<std::string>& argv) {
+    auto r = netlab::exec_in_netns(ns, argv, 10s);
+    if (!r.ok()) ADD_FAILURE() << r.error().message;
+    return r.ok() && r->exit_code == 0;
+  }
+
+  std::optional<netlab::Tag> tag_;
+  std::string dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+TEST_F(LinuxE2E, VNetOverHttpForwardsPacketsAndLeavesNothing) {
+  // A crashed run of the same tag would be removed first; here there is none.
+  auto [rc0, out0] = cleanup_cli();
+  EXPECT_EQ(rc0, 0) << out0;
+  EXPECT_NE(out0.find("removed the leftovers of tag " + tag_->str()), std::string::npos) << out0;
+
+  ASSERT_TRUE(daemon_->start());
+  // The lab substrate exists once the daemon serves.
+  auto left = netlab::find_leftovers(&*tag_);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->netns.size(), 2u) << left->describe();
+
+  http::ClientOptions co;
+  co.base_url = daemon_->url();
+  co.bearer_token = "alice-token";
+  co.read_timeout = 60s;
+  auto client = api::RemoteProvider::create(co);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  auto& alice = **client;
+
+  auto req = flerd::read_string(kRequest, flerd::Format::kYaml, "request.yaml");
+  ASSERT_TRUE(req.ok()) << req.diagnostics.format();
+  auto v = alice.create_vnet(kAnyone, req.document, {});
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_TRUE(node_namespaces().empty()) << "a tentative VNet is only prepared";
+  auto c = alice.confirm_request(kAnyone, v->id);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(node_namespaces().size(), 2u);
+  auto s = alice.provision(kAnyone, v->id, roles::Action::kStart, "");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+
+  const std::string ns1 = netlab::node_netns(*tag_, v->id, "VHost1");
+  const std::string ns2 = netlab::node_netns(*tag_, v->id, "VHost2");
+  ASSERT_TRUE(netlab::netns_exists(ns1)) << ns1;
+  ASSERT_TRUE(netlab::netns_exists(ns2)) << ns2;
+  ASSERT_TRUE(in_node(ns1, {"ip", "addr", "add", "192.168.60.1/24", "dev", "eth0"}));
+  ASSERT_TRUE(in_node(ns2, {"ip", "addr", "add", "192.168.60.2/24", "dev", "eth0"}));
+  ASSERT_TRUE(in_node(ns1, {"ip", "link", "set", "eth0", "up"}));
+  ASSERT_TRUE(in_node(ns2, {"ip", "link", "set", "eth0", "up"}));
+  EXPECT_TRUE(in_node(ns1, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.60.2"}));
+  EXPECT_TRUE(in_node(ns2, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.60.1"}));
+
+  // The console: a shell inside VHost1, through the PIP's relay.
+  auto access = alice.console(kAnyone, v->id, "c:vhost1");
+  ASSERT_TRUE(access.ok()) << access.error().message;
+  auto stream = console::connect(
+      console::Endpoint{access->host, static_cast<std::uint16_t>(access->port)}, access->token);
+  ASSERT_TRUE(stream.ok()) << stream.error().message;
+  ASSERT_TRUE(stream->write("echo \"[$(hostname)]\"; exit\n").ok());
+  std::string got;
+  char buf[256];
+  while (got.find("[VHost1]") == std::string::npos) {
+    auto n = stream->read(buf, sizeof buf, console::Millis(5000));
+    if (!n.ok() || *n == 0) break;
+    got.append(buf, *n);
+  }
+  EXPECT_NE(got.find("[VHost1]"), std::string::npos) << got;
+
+  auto d = alice.delete_vnet(kAnyone, v->id);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_TRUE(node_namespaces().empty());
+
+  // Stopped, the daemon leaves its lab substrate (a restart rebuilds it);
+  // --cleanup removes it.
+  EXPECT_TRUE(daemon_->stop(SIGTERM));
+  auto [rc, out] = cleanup_cli();
+  EXPECT_EQ(rc, 0) << out;
+  left = netlab::find_leftovers(&*tag_);
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty()) << left->describe();
+}
+
+// kill -9 with a running VNet: the restarted daemon's linux plugin removes
+// the crashed run's kernel objects and rebuilds the lab, and the PIP's
+// start-up reconcile re-embeds the VNet and starts its nodes again (what
+// ran inside them is gone: no checkpointing in this kernel).
+TEST_F(LinuxE2E, RestartAfterKill9ReembedsTheRunningVNet) {
+  ASSERT_TRUE(daemon_->start());
+  http::ClientOptions co;
+  co.base_url = daemon_->url();
+  co.bearer_token = "alice-token";
+  co.read_timeout = 60s;
+  auto client = api::RemoteProvider::create(co);
+  ASSERT_TRUE(client.ok());
+  auto req = flerd::read_string(kRequest, flerd::Format::kYaml, "request.yaml");
+  ASSERT_TRUE(req.ok());
+  auto v = (*client)->create_vnet(kAnyone, req.document, {.ttl_s = 0, .confirm = true});
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  ASSERT_TRUE((*client)->provision(kAnyone, v->id, roles::Action::kStart, "").ok());
+  const std::string ns1 = netlab::node_netns(*tag_, v->id, "VHost1");
+  const std::string ns2 = netlab::node_netns(*tag_, v->id, "VHost2");
+  ASSERT_TRUE(in_node(ns1, {"ip", "addr", "add", "192.168.61.1/24", "dev", "eth0"}));
+
+  daemon_->kill9();
+  ASSERT_TRUE(daemon_->start());
+  co.base_url = daemon_->url();
+  client = api::RemoteProvider::create(co);
+  ASSERT_TRUE(client.ok());
+  auto st = (*client)->status(kAnyone, v->id);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running") << daemon_->log();
+  ASSERT_TRUE(netlab::netns_exists(ns1));
+  ASSERT_TRUE(netlab::netns_exists(ns2));
+  // Fresh instances: the address set before the crash is gone; new ones
+  // work across the rebuilt link.
+  ASSERT_TRUE(in_node(ns1, {"ip", "addr", "add", "192.168.61.1/24", "dev", "eth0"}));
+  ASSERT_TRUE(in_node(ns2, {"ip", "addr", "add", "192.168.61.2/24", "dev", "eth0"}));
+  ASSERT_TRUE(in_node(ns1, {"ip", "link", "set", "eth0", "up"}));
+  ASSERT_TRUE(in_node(ns2, {"ip", "link", "set", "eth0", "up"}));
+  EXPECT_TRUE(in_node(ns1, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.61.2"}));
+  ASSERT_TRUE((*client)->delete_vnet(kAnyone, v->id).ok());
+  EXPECT_TRUE(node_namespaces().empty());
+}
+
+}  // namespace
+}  // namespace cloudnet::e2e
