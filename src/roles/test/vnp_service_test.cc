@@ -1349,5 +1349,44 @@ TEST_F(VnpTest, ModifyTentativeThenConfirm) {
   for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 1.0) << p->name;
 }
 
+// The VNP's own state on PostgreSQL (the production store), across a
+// restart: the same ProviderStore code as the PIP's, so one create, confirm,
+// restart and delete shows the VNP's tables and recovery work there too.
+TEST_F(VnpTest, StateOnPostgresqlSurvivesARestart) {
+  store::test::PostgresEnv::SetUpTestSuite();
+  store::test::PostgresEnv pg;
+  Status up = pg.SetUp();
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  add_pip("pa", 1, 4);
+  add_pip("pb", 1, 4);
+  Config c;
+  ASSERT_NO_FATAL_FAILURE(vnp_config(&c, "vnp1", downstream(), full_mesh({"pa", "pb"})));
+  c.store_url = pg.url();
+  c.retry_interval_s = 0;
+  std::string id;
+  {
+    auto s = VnpService::start(c);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    auto v = (*s)->create_vnet(alice_, parse(chain(2, 3)), {});
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    id = v->id;
+    ASSERT_TRUE((*s)->confirm_request(alice_, id).ok());
+  }
+  auto s = VnpService::start(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->recovery_report().lines.empty());
+  auto st = (*s)->status(alice_, id);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->state, "running");
+  EXPECT_EQ(sites(*st).size(), 2u);
+  ASSERT_TRUE((*s)->delete_vnet(alice_, id).ok());
+  for (auto& p : pips_) EXPECT_DOUBLE_EQ(free_cpu(*p), 4.0) << p->name;
+  auto problems = (*s)->store().check_consistency();
+  ASSERT_TRUE(problems.ok()) << problems.error().message;
+  EXPECT_TRUE(problems->empty()) << problems->front();
+  s->reset();
+  store::test::PostgresEnv::TearDownTestSuite();
+}
+
 }  // namespace
 }  // namespace cloudnet::roles::vnp
