@@ -156,8 +156,7 @@ int run_pip(const std::string& config_path, bool cleanup_only) {
   auto scrub = [names](const std::string& text) {
     return cloudnet::roles::without_addresses(names->hide(text));
   };
-  const int rc =
-      serve(**pip, scrub, *cfg, "pip", cfg->pip.name, cfg->pip.max_ttl_s, stop_signals);
+  const int rc = serve(**pip, scrub, *cfg, "pip", cfg->pip.name, cfg->pip.max_ttl_s, stop_signals);
   (*pip)->stop();
   return rc;
 }

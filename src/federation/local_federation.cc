@@ -168,9 +168,8 @@ Result<std::unique_ptr<LocalFederation>> LocalFederation::start(Options options)
     ao.name = po.name;
     auto hidden = std::make_shared<roles::SubstrateNames>(po.substrate);
     p->facade = std::make_unique<roles::HidingProvider>(
-        *p->service, [hidden](const std::string& text) {
-          return roles::without_addresses(hidden->hide(text));
-        });
+        *p->service,
+        [hidden](const std::string& text) { return roles::without_addresses(hidden->hide(text)); });
     api::register_routes(*p->server, *p->facade, ao);
     auto port = p->server->start();
     if (!port) return Error{port.error().code, "pip '" + po.name + "': " + port.error().message};
@@ -207,8 +206,7 @@ Result<std::unique_ptr<LocalFederation>> LocalFederation::start(Options options)
       std::make_unique<http::Server>(impl->server_options({{impl->customer_token, o.customer}}));
   api::ApiOptions ao;
   ao.name = o.vnp_name;
-  impl->vnp_facade =
-      std::make_unique<roles::HidingProvider>(*impl->vnp, roles::without_addresses);
+  impl->vnp_facade = std::make_unique<roles::HidingProvider>(*impl->vnp, roles::without_addresses);
   api::register_routes(*impl->vnp_server, *impl->vnp_facade, ao);
   auto port = impl->vnp_server->start();
   if (!port) return Error{port.error().code, "vnp '" + o.vnp_name + "': " + port.error().message};

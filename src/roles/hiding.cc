@@ -68,8 +68,8 @@ std::string without_addresses(std::string text) {
     if (at == std::string::npos) break;
     // The URL ends at white space or at ": " (http::to_error's separator).
     std::size_t end = at;
-    while (end < text.size() && text[end] != ' ' && !(text[end] == ':' && end + 1 < text.size() &&
-                                                      text[end + 1] == ' '))
+    while (end < text.size() && text[end] != ' ' &&
+           !(text[end] == ':' && end + 1 < text.size() && text[end + 1] == ' '))
       ++end;
     std::size_t begin = at;
     for (const char* m : kMethods) {

@@ -50,8 +50,7 @@ using Scrubber = std::function<std::string(const std::string&)>;
 class HidingProvider final : public Provider {
  public:
   // `inner` must outlive this object.
-  HidingProvider(Provider& inner, Scrubber scrub,
-                 std::function<void(const std::string&)> log = {});
+  HidingProvider(Provider& inner, Scrubber scrub, std::function<void(const std::string&)> log = {});
 
   Result<VNetInfo> create_vnet(const Caller& caller, const flerd::Document& request,
                                const CreateOptions& options) override;

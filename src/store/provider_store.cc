@@ -440,7 +440,7 @@ Status ProviderTx::check_capacity(const std::string& what,
 }
 
 Status ProviderTx::replace_reservations(std::string_view vnet,
-                                       const std::vector<Reservation>& reservations) {
+                                        const std::vector<Reservation>& reservations) {
   if (Status s = require_write("replace reservations"); !s) return s;
   const std::string what = "replace the reservations of vnet '" + std::string(vnet) + "'";
   auto v = load(vnet);

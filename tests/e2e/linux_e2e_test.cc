@@ -36,50 +36,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const char* kSubstrate = R"(
-namespaces: {s: /cloudnet/test/linuxe2e}
-Topology:
-  - GraphLabel: {id: s:ul0, role_identifier: LAB, graph_type: UL, graph_nr: 0, net_identifier: lab}
-    NetworkElement:
-      - {id: s:h1, identifier: H1, ne_type: /node/host/server, graphLabel: s:ul0,
-         resource: [s:h1cpu, s:h1ram],
-         networkInterfaces: [{id: s:h1e0, identifier: eth0, ni_type: /interface/ethernet, connectedInterface: s:l1a}]}
-      - {id: s:h2, identifier: H2, ne_type: /node/host/server, graphLabel: s:ul0,
-         resource: [s:h2cpu, s:h2ram],
-         networkInterfaces: [{id: s:h2e0, identifier: eth0, ni_type: /interface/ethernet, connectedInterface: s:l1b}]}
-      - {id: s:l1, identifier: L1, ne_type: /link/ethernet, graphLabel: s:ul0, resource: [s:l1bw],
-         networkInterfaces: [{id: s:l1a, identifier: a, ni_type: /interface/ethernet, connectedInterface: s:h1e0},
-                             {id: s:l1b, identifier: b, ni_type: /interface/ethernet, connectedInterface: s:h2e0}]}
-    Resource:
-      - {id: s:h1cpu, attribute: /host/generic/CPU/amount, value: 2, resource_unit: cores, request_flag: false}
-      - {id: s:h1ram, attribute: /host/generic/RAM/real/amount, value: 1, resource_unit: GB, request_flag: false}
-      - {id: s:h2cpu, attribute: /host/generic/CPU/amount, value: 2, resource_unit: cores, request_flag: false}
-      - {id: s:h2ram, attribute: /host/generic/RAM/real/amount, value: 1, resource_unit: GB, request_flag: false}
-      - {id: s:l1bw, attribute: /link/symmetric/bandwidth, value: 1000, resource_unit: Mbps, request_flag: false}
-)";
-
-// Two nodes of 1.5 cores: one per host.
-const char* kRequest = R"(
-namespaces: {c: /cloudnet/test/linuxe2e/req}
-Topology:
-  - GraphLabel: {id: c:ol0, role_identifier: customer1, graph_type: OL, graph_nr: 0, net_identifier: pingnet}
-    NetworkElement:
-      - {id: c:vhost1, identifier: VHost1, ne_type: /node/host/generic, graphLabel: c:ol0,
-         resource: [c:v1cpu, c:v1ram],
-         networkInterfaces: [{id: c:v1e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:link1i0}]}
-      - {id: c:vhost2, identifier: VHost2, ne_type: /node/host/generic, graphLabel: c:ol0,
-         resource: [c:v2cpu, c:v2ram],
-         networkInterfaces: [{id: c:v2e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:link1i1}]}
-      - {id: c:link1, identifier: VH1VH2Link, ne_type: /link/generic, graphLabel: c:ol0, resource: [c:l1bw],
-         networkInterfaces: [{id: c:link1i0, identifier: i0, ni_type: /interface/generic, connectedInterface: c:v1e0},
-                             {id: c:link1i1, identifier: i1, ni_type: /interface/generic, connectedInterface: c:v2e0}]}
-    Resource:
-      - {id: c:v1cpu, attribute: /host/generic/CPU/amount, value: 1.5, resource_unit: cores, value_type: minimum, request_flag: true}
-      - {id: c:v1ram, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
-      - {id: c:v2cpu, attribute: /host/generic/CPU/amount, value: 1.5, resource_unit: cores, value_type: minimum, request_flag: true}
-      - {id: c:v2ram, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
-      - {id: c:l1bw, attribute: /link/symmetric/bandwidth, value: 50, resource_unit: Mbps, value_type: minimum, request_flag: true}
-)";
+// Two servers and a request of two nodes of 1.5 cores: one per host.
+const std::string kSubstrate =
+    std::string(CLOUDNET_SOURCE_DIR) + "/tests/fixtures/lab/substrate-2hosts.yaml";
+const std::string kRequest =
+    std::string(CLOUDNET_SOURCE_DIR) + "/tests/fixtures/lab/request-ping.yaml";
 
 const roles::Caller kAnyone{};
 
@@ -87,7 +48,7 @@ const roles::Caller kAnyone{};
 TEST(LinuxPluginConfig, DaemonConfigSelectsThePlugins) {
   const std::string dir = make_temp_dir("cloudnet-linux-cfg");
   ASSERT_FALSE(dir.empty());
-  write_text(dir + "/substrate.yaml", kSubstrate);
+  write_text(dir + "/substrate.yaml", read_text(kSubstrate));
   auto parse = [&](const std::string& name, const std::string& plugins) {
     return daemon::parse_pip_config("name: " + name +
                                         "\nsubstrate: substrate.yaml\nstore: \"sqlite::memory:\"\n"
@@ -147,7 +108,7 @@ class LinuxE2E : public ::testing::Test {
     tag_ = *tag;
     dir_ = make_temp_dir("cloudnet-linux-e2e");
     ASSERT_FALSE(dir_.empty());
-    write_text(dir_ + "/substrate.yaml", kSubstrate);
+    write_text(dir_ + "/substrate.yaml", read_text(kSubstrate));
     write_text(dir_ + "/pip.yaml",
                "name: pip-lx\n"
                "substrate: substrate.yaml\n"
@@ -235,7 +196,7 @@ TEST_F(LinuxE2E, VNetOverHttpForwardsPacketsAndLeavesNothing) {
   ASSERT_TRUE(client.ok()) << client.error().message;
   auto& alice = **client;
 
-  auto req = flerd::read_string(kRequest, flerd::Format::kYaml, "request.yaml");
+  auto req = flerd::read_file(kRequest);
   ASSERT_TRUE(req.ok()) << req.diagnostics.format();
   auto v = alice.create_vnet(kAnyone, req.document, {});
   ASSERT_TRUE(v.ok()) << v.error().message;
@@ -299,7 +260,7 @@ TEST_F(LinuxE2E, RestartAfterKill9ReembedsTheRunningVNet) {
   co.read_timeout = 60s;
   auto client = api::RemoteProvider::create(co);
   ASSERT_TRUE(client.ok());
-  auto req = flerd::read_string(kRequest, flerd::Format::kYaml, "request.yaml");
+  auto req = flerd::read_file(kRequest);
   ASSERT_TRUE(req.ok());
   auto v = (*client)->create_vnet(kAnyone, req.document, {.ttl_s = 0, .confirm = true});
   ASSERT_TRUE(v.ok()) << v.error().message;

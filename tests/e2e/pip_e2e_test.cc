@@ -722,8 +722,9 @@ TEST_F(PipPluginFailureE2E, ConfirmFailsWholeAndTheDaemonKeepsServing) {
       << "the error must name the operation: " << msg;
   EXPECT_EQ(msg.find("'s:"), std::string::npos) << "a substrate element was named: " << msg;
   EXPECT_EQ(msg.find(" s:"), std::string::npos) << "a substrate element was named: " << msg;
-  EXPECT_NE(read_text(daemon.dir() + "/stderr.log").find("simulated failure of apply call #2 on s:"),
-            std::string::npos)
+  EXPECT_NE(
+      read_text(daemon.dir() + "/stderr.log").find("simulated failure of apply call #2 on s:"),
+      std::string::npos)
       << "the operator's log must keep the substrate element";
   EXPECT_NE(msg.find("by plugin 'sim'"), std::string::npos)
       << "the error must name the plugin: " << msg;

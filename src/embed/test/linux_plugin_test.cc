@@ -34,73 +34,30 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Two servers joined by one 1 Gbit/s link. Two nodes need 1.5 cores each,
-// so they cannot share a host (and the request says so as well).
-const char* kSubstrate = R"(
-namespaces: {s: /cloudnet/test/linuxplugin}
-Topology:
-  - GraphLabel: {id: s:ul0, role_identifier: LAB, graph_type: UL, graph_nr: 0, net_identifier: lab}
-    NetworkElement:
-      - {id: s:h1, identifier: H1, ne_type: /node/host/server, graphLabel: s:ul0,
-         resource: [s:h1cpu, s:h1ram],
-         networkInterfaces: [{id: s:h1e0, identifier: eth0, ni_type: /interface/ethernet, connectedInterface: s:l1a}]}
-      - {id: s:h2, identifier: H2, ne_type: /node/host/server, graphLabel: s:ul0,
-         resource: [s:h2cpu, s:h2ram],
-         networkInterfaces: [{id: s:h2e0, identifier: eth0, ni_type: /interface/ethernet, connectedInterface: s:l1b}]}
-      - {id: s:l1, identifier: L1, ne_type: /link/ethernet, graphLabel: s:ul0, resource: [s:l1bw],
-         networkInterfaces: [{id: s:l1a, identifier: a, ni_type: /interface/ethernet, connectedInterface: s:h1e0},
-                             {id: s:l1b, identifier: b, ni_type: /interface/ethernet, connectedInterface: s:h2e0}]}
-    Resource:
-      - {id: s:h1cpu, attribute: /host/generic/CPU/amount, value: 2, resource_unit: cores, request_flag: false}
-      - {id: s:h1ram, attribute: /host/generic/RAM/real/amount, value: 1, resource_unit: GB, request_flag: false}
-      - {id: s:h2cpu, attribute: /host/generic/CPU/amount, value: 2, resource_unit: cores, request_flag: false}
-      - {id: s:h2ram, attribute: /host/generic/RAM/real/amount, value: 1, resource_unit: GB, request_flag: false}
-      - {id: s:l1bw, attribute: /link/symmetric/bandwidth, value: 1000, resource_unit: Mbps, request_flag: false}
-)";
-
-const char* kRequest = R"(
-namespaces: {c: /cloudnet/test/linuxplugin/req}
-Topology:
-  - GraphLabel: {id: c:ol0, role_identifier: customer1, graph_type: OL, graph_nr: 0, net_identifier: pingnet}
-    NetworkElement:
-      - {id: c:vhost1, identifier: VHost1, ne_type: /node/host/generic, graphLabel: c:ol0,
-         resource: [c:v1cpu, c:v1ram],
-         networkInterfaces: [{id: c:v1e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:link1i0}]}
-      - {id: c:vhost2, identifier: VHost2, ne_type: /node/host/generic, graphLabel: c:ol0,
-         resource: [c:v2cpu, c:v2ram],
-         networkInterfaces: [{id: c:v2e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:link1i1}]}
-      - {id: c:link1, identifier: VH1VH2Link, ne_type: /link/generic, graphLabel: c:ol0, resource: [c:l1bw],
-         networkInterfaces: [{id: c:link1i0, identifier: i0, ni_type: /interface/generic, connectedInterface: c:v1e0},
-                             {id: c:link1i1, identifier: i1, ni_type: /interface/generic, connectedInterface: c:v2e0}]}
-    Resource:
-      - {id: c:v1cpu, attribute: /host/generic/CPU/amount, value: 1.5, resource_unit: cores, value_type: minimum, request_flag: true}
-      - {id: c:v1ram, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
-      - {id: c:v2cpu, attribute: /host/generic/CPU/amount, value: 1.5, resource_unit: cores, value_type: minimum, request_flag: true}
-      - {id: c:v2ram, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
-      - {id: c:l1bw, attribute: /link/symmetric/bandwidth, value: 50, resource_unit: Mbps, value_type: minimum, request_flag: true}
-    ConstraintGroup:
-      - networkElement: [c:vhost1, c:vhost2]
-        Constraint:
-          - {attribute: /position/continent/country/state/city/site/device, relation: distinct, priority: 1}
-)";
+// Two servers joined by one 1 Gbit/s link; two nodes of 1.5 cores each, so
+// they cannot share a host (and the request says so as well).
+const std::string kSubstrate =
+    std::string(CLOUDNET_SOURCE_DIR) + "/tests/fixtures/lab/substrate-2hosts.yaml";
+const std::string kRequest =
+    std::string(CLOUDNET_SOURCE_DIR) + "/tests/fixtures/lab/request-ping.yaml";
 
 const std::string kNet = "pingnet";
 
-flerd::Document read_yaml(const char* text, const char* name) {
-  auto l = flerd::read_string(text, flerd::Format::kYaml, name);
+flerd::Document read_fixture(const std::string& path) {
+  auto l = flerd::read_file(path);
   EXPECT_TRUE(l.ok()) << l.diagnostics.format();
   return l.document;
 }
 
 const flerd::Document& substrate() {
-  static const flerd::Document doc = read_yaml(kSubstrate, "substrate.yaml");
+  static const flerd::Document doc = read_fixture(kSubstrate);
   return doc;
 }
 
 // The request mapped onto the substrate, as a PIP would (mapping/output.h).
 const flerd::Document& mapping_doc() {
   static const flerd::Document doc = [] {
-    const flerd::Document req = read_yaml(kRequest, "request.yaml");
+    const flerd::Document req = read_fixture(kRequest);
     mapping::BuildInput in;
     in.substrate = &substrate();
     in.request = &req;

@@ -22,7 +22,6 @@ namespace cloudnet::roles::pip {
 
 namespace {
 
-
 // FNV-1a: a stable fingerprint of a request for idempotency keys (the same
 // request must give the same fingerprint across restarts, which std::hash
 // does not promise).
@@ -48,7 +47,6 @@ std::string new_vnet_id() {
                 static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
   return buf;
 }
-
 
 bool ends_with_level(const std::string& attr, std::string_view leaf) {
   auto pos = attr.rfind('/');

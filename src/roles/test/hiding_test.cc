@@ -40,7 +40,8 @@ TEST(WithoutAddresses, DropsUrlsAndTheirMethods) {
   EXPECT_EQ(without_addresses("pb: GET https://[::1]:8441/v1/metrics: connection refused"),
             "pb: connection refused");
   EXPECT_EQ(without_addresses("cannot reach http://10.1.2.3:80"), "cannot reach");
-  EXPECT_EQ(without_addresses("nothing to hide: http is a word"), "nothing to hide: http is a word");
+  EXPECT_EQ(without_addresses("nothing to hide: http is a word"),
+            "nothing to hide: http is a word");
 }
 
 // A provider that fails every call with a message naming the substrate.
@@ -56,8 +57,7 @@ class Leaky final : public Provider {
   }
   Result<VNetInfo> cancel_request(const Caller&, const std::string&) override { return fail(); }
   Result<VNetInfo> delete_vnet(const Caller&, const std::string&) override { return fail(); }
-  Result<VNetInfo> modify_vnet(const Caller&, const std::string&,
-                               const flerd::Document&) override {
+  Result<VNetInfo> modify_vnet(const Caller&, const std::string&, const flerd::Document&) override {
     return fail();
   }
   Result<Metrics> get_metrics(const Caller&) override { return Error::internal(msg_); }
@@ -94,8 +94,7 @@ TEST(HidingProvider, ScrubsEveryErrorAndDetailAndLogsTheOriginal) {
   std::vector<std::string> logged;
   Leaky leaky("apply failed on " + secret + " at POST http://127.0.0.1:9/x: boom");
   HidingProvider p(
-      leaky,
-      [names](const std::string& t) { return without_addresses(names->hide(t)); },
+      leaky, [names](const std::string& t) { return without_addresses(names->hide(t)); },
       [&](const std::string& t) { logged.push_back(t); });
   const Caller c{"alice", std::nullopt};
   auto clean = [&](const std::string& text) {

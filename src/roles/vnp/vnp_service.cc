@@ -26,7 +26,6 @@ namespace cloudnet::roles::vnp {
 
 namespace {
 
-
 std::string new_vnet_id() {
   static std::mutex mu;
   static std::mt19937_64 rng{
@@ -38,7 +37,6 @@ std::string new_vnet_id() {
                 static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
   return buf;
 }
-
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
@@ -606,9 +604,8 @@ Result<std::optional<Planned>> plan_split(const Config& config, const flerd::Doc
     // customer knows the providers and transit links by name.
     std::vector<std::pair<std::string, std::string>> names;
     for (const auto& [id, who] : element_provider)
-      names.emplace_back(id, who.rfind("transit:", 0) == 0
-                                 ? "transit link '" + who.substr(8) + "'"
-                                 : "provider '" + who + "'");
+      names.emplace_back(id, who.rfind("transit:", 0) == 0 ? "transit link '" + who.substr(8) + "'"
+                                                           : "provider '" + who + "'");
     refusals.push_back("vnp '" + config.name + "': " + rename_words(why, std::move(names)));
     return std::optional<Planned>{};
   }

@@ -489,9 +489,8 @@ TYPED_TEST(ProviderStoreTest, ReplaceReservationsElementsAndParts) {
   ASSERT_TRUE(this->store_->reserve(make_vnet("a", "c", kT0 + kMinute, {{"host2/cpu", 3}})).ok());
   ASSERT_TRUE(this->store_->reserve(make_vnet("b", "c", kT0 + kMinute, {{"host1/cpu", 6}})).ok());
   auto replace = [&](const std::string& vnet, std::vector<Reservation> rs) {
-    return this->store_->write("replace", [&](ProviderTx& tx) {
-      return tx.replace_reservations(vnet, rs);
-    });
+    return this->store_->write("replace",
+                               [&](ProviderTx& tx) { return tx.replace_reservations(vnet, rs); });
   };
   // 3 -> 4 of host2 fits (its own 3 are released by the replace).
   ASSERT_TRUE(replace("a", {{"host2/cpu", 4}, {"link12/bw", 10}}).ok());
