@@ -407,7 +407,10 @@ class Completer {
         s.cons = std::move(c);
         slots.push_back(std::move(s));
       }
-      for (const auto& [key, rule] : policy_.attributes) {
+      // Not a structured binding: clang 14 cannot capture one in the lambda below.
+      for (const auto& entry : policy_.attributes) {
+        const std::string& key = entry.first;
+        const auto& rule = entry.second;
         if (!rule.value || !applies(rule, ne.ne_type)) continue;
         const std::string attr = norm(key);
         const bool stated =
@@ -899,7 +902,10 @@ class Completer {
 
   Status omitted_resources(std::size_t i) {
     const NetworkElement& ne = *work_[i].src;
-    for (const auto& [key, rule] : policy_.attributes) {
+    // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+    for (const auto& entry : policy_.attributes) {
+      const std::string& key = entry.first;
+      const auto& rule = entry.second;
       if (!rule.amount || !applies(rule, work_[i].type)) continue;
       const std::string attr = norm(key);
       bool stated = false;
