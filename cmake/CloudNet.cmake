@@ -9,8 +9,10 @@ target_compile_options(cloudnet_warnings INTERFACE
 if(CLOUDNET_SANITIZE)
   # GCC 12's flow analysis reports false "maybe uninitialized" warnings in
   # libstdc++ (std::function, std::regex) once ASan instruments the code.
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-                      -Wno-maybe-uninitialized)
+  # -O1 (after the build type's -O3, so it wins): instrumented -O3 compiles about
+  # 2.5x slower (completion.cc 94 s against 39 s), and CI builds everything this way.
+  add_compile_options(-O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
