@@ -369,6 +369,23 @@ Status Cgroup::remove() {
 
 // ---- leftovers and cleanup ------------------------------------------------
 
+Status prune_exchanges() {
+  auto ns = list_netns();
+  if (!ns) return ns.error();
+  std::string errors;
+  const std::string p = std::string(kPrefix) + "ix-";
+  for (const auto& n : *ns) {
+    if (n.rfind(p, 0) != 0) continue;
+    auto links = link_names(n);
+    if (!links) continue;  // gone meanwhile
+    if (std::any_of(links->begin(), links->end(), [](const std::string& l) { return l != "lo"; }))
+      continue;
+    append_error(errors, delete_netns(n));
+  }
+  if (!errors.empty()) return Error::unavailable(errors);
+  return Status::Ok();
+}
+
 std::string Leftovers::describe() const {
   std::string out;
   auto list = [&](const char* what, const std::vector<std::string>& v) {
@@ -448,6 +465,8 @@ Status cleanup(const Tag* tag, const std::string& cgroup_root) {
   } else {
     append_error(errors, ns.error());
   }
+  // The exchanges this tag's tunnel bridge was the last lab on.
+  append_error(errors, prune_exchanges());
   // 3. Interfaces in the root namespace (none are made there; a crash
   // between two steps of a future remote-host backend could leave one).
   if (auto links = link_names(""); links) {

@@ -29,6 +29,9 @@ Status add_netns(const std::string& name);
 Status delete_netns(const std::string& name);
 bool netns_exists(const std::string& name);
 Result<std::vector<std::string>> list_netns();
+// Deletes every exchange namespace (cn-ix-*, substrate.h) that no lab is on
+// any more: nothing but its loopback left.
+Status prune_exchanges();
 
 // `ip -n NS <args>`; with ns empty, `ip <args>` in the root namespace.
 Status ip(const std::string& ns, std::vector<std::string> args);

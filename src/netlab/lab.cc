@@ -456,7 +456,8 @@ Result<std::vector<Lab::EndpointRecord>> Lab::resolve_locked(const LinkSpec& spe
                                                              const std::string& what) const {
   if (spec.vni == 0 || spec.vni > 0xFFFFFF)
     return Error::invalid(what + ": VNI must be in 1..16777215");
-  if (spec.endpoints.empty()) return Error::invalid(what + ": no endpoints");
+  if (spec.endpoints.empty() && spec.transit.empty())
+    return Error::invalid(what + ": no endpoints");
   if (spec.bandwidth_mbps && *spec.bandwidth_mbps <= 0)
     return Error::invalid(what + ": bandwidth must be positive");
   if (!substrate_) return Error::conflict(what + ": lab " + tag_.str() + " has no substrate");
@@ -544,9 +545,16 @@ Status Lab::attach_link(const LinkSpec& spec, const std::string& host) {
         others.push_back(e.vtep);
       }
     }
+    if (!spec.transit.empty()) {
+      const LabNode* gw = substrate_->gateway();
+      if (!gw)
+        return Error::conflict(what + ": a transit link needs the lab's uplink, and lab " +
+                               tag_.str() + " has none");
+      others.push_back(gw->address);
+    }
     auto& rec = links_[key];
     rec.spec = spec;
-    rec.parts[host_netns] = LinkPart{host_netns, local, false};
+    rec.parts[host_netns] = LinkPart{host_netns, local, {}, false};
   }
   std::size_t made = 0;
   auto fail = [&](const Status& st) -> Status {
@@ -687,6 +695,8 @@ Status Lab::update_link_peers(const LinkSpec& spec, const std::string& host) {
     for (const auto& e : *ends)
       if (e.host_netns != host_netns) peers.insert(e.vtep);
     for (const auto& r : spec.remote) peers.insert(r.address);
+    if (const LabNode* gw = substrate_->gateway(); gw && !spec.transit.empty())
+      if (gw->netns != host_netns) peers.insert(gw->address);
     // The record follows the spec, so later parts and removals see the move.
     if (auto it = links_.find(link_key(spec.net, spec.name)); it != links_.end())
       it->second.spec = spec;
@@ -723,6 +733,173 @@ Status Lab::update_link_peers(const LinkSpec& spec, const std::string& host) {
   return Status::Ok();
 }
 
+namespace {
+
+// A hop's tunnel device at the tunnel bridge (<= 15 characters).
+std::string tunnel_name(const TransitHop& hop) {
+  std::string n = "t";
+  n += std::to_string(hop.identifier);
+  if (hop.port != 4789) {
+    n += 'p';
+    n += std::to_string(hop.port);
+  }
+  return n;
+}
+
+}  // namespace
+
+Status Lab::attach_transit(const LinkSpec& spec) {
+  std::string what = link_what("attaching", spec.net, spec.name, spec.vni);
+  what += " to its transit tunnels";
+  const std::string key = link_key(spec.net, spec.name);
+  std::string gw_netns;
+  std::string gw_vtep;
+  std::string uplink;
+  std::vector<std::string> others;  // VTEPs of the hosts with endpoints
+  std::vector<std::string> tunnels;
+  {
+    std::lock_guard lock(mu_);
+    if (spec.transit.empty()) return Error::invalid(what + ": the link has no transit hop");
+    if (!substrate_) return Error::conflict(what + ": lab " + tag_.str() + " has no substrate");
+    const LabNode* gw = substrate_->gateway();
+    if (!gw)
+      return Error::conflict(what + ": lab " + tag_.str() +
+                             " has no uplink, so no tunnel bridge to join the tunnels at");
+    auto ends = resolve_locked(spec, what);
+    if (!ends) return ends.error();
+    for (const auto& e : *ends)
+      if (std::find(others.begin(), others.end(), e.vtep) == others.end())
+        others.push_back(e.vtep);
+    std::set<std::pair<std::uint32_t, std::uint16_t>> hops;
+    for (const auto& h : spec.transit) {
+      if (h.identifier == 0 || h.identifier > 0xFFFFFF)
+        return Error::invalid(what + ": transit identifier " + std::to_string(h.identifier) +
+                              " is not a VNI (1..16777215)");
+      if (!is_ipv4(h.remote))
+        return Error::invalid(what + ": the peer's tunnel endpoint '" + h.remote +
+                              "' is not an IPv4 address");
+      if (h.port == 0) return Error::invalid(what + ": transit port 0");
+      if (!hops.emplace(h.identifier, h.port).second)
+        return Error::invalid(what + ": transit identifier " + std::to_string(h.identifier) +
+                              " twice");
+      tunnels.push_back(tunnel_name(h));
+    }
+    for (const auto& [k, l] : links_) {
+      if (k == key) continue;
+      if (l.spec.vni == spec.vni)
+        return Error::conflict(what + ": VNI used by link " + l.spec.net + "/" + l.spec.name);
+      if (!l.parts.count(gw->netns)) continue;
+      for (const auto& h : l.spec.transit)
+        if (hops.count({h.identifier, h.port}))
+          return Error::conflict(what + ": transit identifier " + std::to_string(h.identifier) +
+                                 " on port " + std::to_string(h.port) + " is used by link " +
+                                 l.spec.net + "/" + l.spec.name);
+    }
+    auto it = links_.find(key);
+    if (it != links_.end() && it->second.spec.vni != spec.vni)
+      return Error::conflict(what + ": the link has VNI " + std::to_string(it->second.spec.vni));
+    if (it != links_.end() && it->second.parts.count(gw->netns))
+      return Error::conflict(what + ": attached already");
+    gw_netns = gw->netns;
+    gw_vtep = gw->address;
+    uplink = substrate_->uplink_address();
+    auto& rec = links_[key];
+    rec.spec = spec;
+    LinkPart part;
+    part.host_netns = gw_netns;
+    part.tunnels = tunnels;
+    rec.parts[gw_netns] = std::move(part);
+  }
+  auto fail = [&](const Status& st) -> Status {
+    for (const auto& t : tunnels)
+      if (has_link(gw_netns, t)) (void)ip(gw_netns, {"link", "delete", t});
+    if (has_link(gw_netns, vxlan_name(spec.vni)))
+      (void)ip(gw_netns, {"link", "delete", vxlan_name(spec.vni)});
+    std::lock_guard lock(mu_);
+    if (auto it = links_.find(key); it != links_.end()) {
+      it->second.parts.erase(gw_netns);
+      if (it->second.parts.empty()) links_.erase(it);
+    }
+    return Error(st.error().code, what + ": " + st.error().message);
+  };
+  // The local segment, as on any host of the link.
+  const std::string vx = vxlan_name(spec.vni);
+  if (auto st = ip(gw_netns, {"link", "add", vx, "mtu", std::to_string(options_.mtu), "type",
+                              "vxlan", "id", std::to_string(spec.vni), "local", gw_vtep, "dstport",
+                              std::to_string(options_.vxlan_port)});
+      !st)
+    return fail(st);
+  for (const auto& o : others)
+    if (auto st = check({"bridge", "-n", gw_netns, "fdb", "append", "00:00:00:00:00:00", "dev", vx,
+                         "dst", o, "port", std::to_string(options_.vxlan_port)});
+        !st)
+      return fail(st);
+  // A tunnel per hop: point to point, so no learning and no FDB.
+  for (std::size_t i = 0; i < spec.transit.size(); ++i) {
+    const TransitHop& h = spec.transit[i];
+    if (auto st = ip(gw_netns, {"link", "add", tunnels[i], "mtu", std::to_string(options_.mtu),
+                                "type", "vxlan", "id", std::to_string(h.identifier), "local",
+                                uplink, "remote", h.remote, "dstport", std::to_string(h.port),
+                                "nolearning"});
+        !st)
+      return fail(st);
+    if (spec.bandwidth_mbps)
+      if (auto st = tc(gw_netns, tbf_args(tunnels[i], *spec.bandwidth_mbps)); !st)
+        return fail(st);
+  }
+  // The bridge: every port's ingress copied to every other port.
+  std::vector<std::string> ports = {vx};
+  ports.insert(ports.end(), tunnels.begin(), tunnels.end());
+  for (const auto& p : ports) {
+    if (auto st = tc(gw_netns, {"qdisc", "add", "dev", p, "ingress"}); !st) return fail(st);
+    std::vector<std::string> args = {"filter", "add", "dev", p,   "parent", "ffff:", "protocol",
+                                     "all",    "u32", "match", "u32", "0",     "0"};
+    std::vector<std::string> outs;
+    for (const auto& q : ports)
+      if (q != p) outs.push_back(q);
+    if (outs.size() == 1) {
+      args.insert(args.end(), {"action", "mirred", "egress", "redirect", "dev", outs[0]});
+    } else {
+      for (const auto& q : outs)
+        args.insert(args.end(), {"action", "mirred", "egress", "mirror", "dev", q});
+      args.insert(args.end(), {"action", "drop"});
+    }
+    if (auto st = tc(gw_netns, args); !st) return fail(st);
+  }
+  for (const auto& p : ports)
+    if (auto st = ip(gw_netns, {"link", "set", p, "up"}); !st) return fail(st);
+  std::lock_guard lock(mu_);
+  links_[key].parts[gw_netns].complete = true;
+  return Status::Ok();
+}
+
+Status Lab::detach_transit(const LinkSpec& spec) {
+  const std::string key = link_key(spec.net, spec.name);
+  std::string gw_netns;
+  {
+    std::lock_guard lock(mu_);
+    if (!substrate_ || !substrate_->gateway()) return Status::Ok();
+    gw_netns = substrate_->gateway()->netns;
+  }
+  std::vector<std::string> devs = {vxlan_name(spec.vni)};
+  for (const auto& h : spec.transit) devs.push_back(tunnel_name(h));
+  std::string errors;
+  for (const auto& d : devs) {
+    if (!netns_exists(gw_netns) || !has_link(gw_netns, d)) continue;
+    if (auto st = ip(gw_netns, {"link", "delete", d}); !st && has_link(gw_netns, d))
+      errors += (errors.empty() ? "" : "; ") + st.error().message;
+  }
+  if (!errors.empty())
+    return Error::unavailable(link_what("detaching", spec.net, spec.name, spec.vni) +
+                              " from its transit tunnels: " + errors);
+  std::lock_guard lock(mu_);
+  if (auto it = links_.find(key); it != links_.end()) {
+    it->second.parts.erase(gw_netns);
+    if (it->second.parts.empty()) links_.erase(it);
+  }
+  return Status::Ok();
+}
+
 Status Lab::create_link(const LinkSpec& spec) {
   const std::string what = link_what("creating", spec.net, spec.name, spec.vni);
   std::vector<std::string> hosts;  // substrate elements, each once
@@ -742,20 +919,33 @@ Status Lab::create_link(const LinkSpec& spec) {
       (void)remove_link(spec.net, spec.name);
       return st;
     }
+  if (!spec.transit.empty())
+    if (auto st = attach_transit(spec); !st) {
+      (void)remove_link(spec.net, spec.name);
+      return st;
+    }
   return Status::Ok();
 }
 
 Status Lab::remove_link(const std::string& net, const std::string& name) {
   std::vector<std::string> hosts;
+  std::optional<LinkSpec> transit;  // the tunnel bridge has a part
   {
     std::lock_guard lock(mu_);
     auto it = links_.find(link_key(net, name));
     if (it == links_.end() || !substrate_) return Status::Ok();
     for (const auto& [ns, part] : it->second.parts)
       for (const auto& n : substrate_->nodes)
-        if (n.netns == ns) hosts.push_back(n.element);
+        if (n.netns == ns) {
+          if (n.gateway)
+            transit = it->second.spec;
+          else
+            hosts.push_back(n.element);
+        }
   }
   std::string errors;
+  if (transit)
+    if (auto st = detach_transit(*transit); !st) errors = st.error().message;
   for (const auto& h : hosts)
     if (auto st = detach_link(net, name, h); !st)
       errors += (errors.empty() ? "" : "; ") + st.error().message;
@@ -766,13 +956,27 @@ Status Lab::remove_link(const std::string& net, const std::string& name) {
 Status Lab::set_link_bandwidth(const std::string& net, const std::string& name,
                                std::optional<double> mbps) {
   std::vector<EndpointRecord> ends;
+  std::string gw_netns;
+  std::vector<std::string> tunnels;
   {
     std::lock_guard lock(mu_);
     auto it = links_.find(link_key(net, name));
     if (it == links_.end()) return Error::not_found("virtual link " + net + "/" + name);
     it->second.spec.bandwidth_mbps = mbps;
-    for (const auto& [ns, part] : it->second.parts)
+    for (const auto& [ns, part] : it->second.parts) {
       ends.insert(ends.end(), part.ends.begin(), part.ends.end());
+      if (!part.tunnels.empty()) {
+        gw_netns = ns;
+        tunnels = part.tunnels;
+      }
+    }
+  }
+  for (const auto& t : tunnels) {
+    if (mbps) {
+      if (auto st = tc(gw_netns, tbf_args(t, *mbps)); !st) return st;
+    } else {
+      (void)tc(gw_netns, {"qdisc", "del", "dev", t, "root"});
+    }
   }
   for (const auto& e : ends) {
     if (!netns_exists(e.node_netns)) continue;

@@ -14,6 +14,12 @@
 // There is no separate root filesystem yet: the mount namespace sees the
 // host's files.
 //
+// Transit link: a link that continues at another provider. Its local
+// segment is an ordinary virtual link whose hosts include the lab's tunnel
+// bridge, which joins the segment to a VXLAN tunnel per hop towards the
+// peer provider's tunnel bridge (attach_transit, substrate.h), as CloudNet
+// paper 4.2.1's tunnel bridge node joins VLAN and tunnel.
+//
 // Virtual link: one VXLAN network identifier (VNI) per link. On every
 // substrate host with an endpoint the link has one VXLAN device (v<VNI>) in
 // the host's namespace, with the host's loopback address as local VTEP, so
@@ -103,12 +109,25 @@ struct RemoteVtep {
   std::uint16_t port = 4789;
 };
 
+// One hop of a transit link (CloudNet paper 4.2.1, 5.4): the tunnel from this
+// lab's tunnel bridge to the peer provider's, with the identifier the VNP
+// handed out as its VNI on the wire.
+struct TransitHop {
+  std::uint32_t identifier = 0;  // 1 .. 2^24-1
+  std::string remote;            // the peer's tunnel endpoint (its uplink address)
+  std::uint16_t port = 4789;     // UDP port at both ends
+};
+
 struct LinkSpec {
   std::string net;
   std::string name;       // unique within the VNet
   std::uint32_t vni = 0;  // 1 .. 2^24-1, unique per link among everything sharing the substrate
-  std::vector<LinkEndpoint> endpoints;
+  std::vector<LinkEndpoint> endpoints;  // may be empty for a transit link passing through
   std::vector<RemoteVtep> remote;
+  // Non-empty for a transit link: the tunnel bridge is one more host of the
+  // link (every other host replicates to it too) and joins the local segment
+  // to these tunnels (attach_transit).
+  std::vector<TransitHop> transit;
   std::optional<double> bandwidth_mbps;  // tbf on every endpoint; none = unlimited
 };
 
@@ -199,11 +218,26 @@ class Lab {
   // update_link_peers once more (the old instance may have been learned
   // again until it went).
   Status update_link_peers(const LinkSpec& spec, const std::string& host);
-  // Every host's part; all or nothing.
+  // The tunnel bridge's part of a transit link (substrate.h): the link's
+  // VXLAN device there (replicating to every host of the endpoints), one
+  // VXLAN device per hop towards the peer's tunnel endpoint (t<identifier>,
+  // with p<port> when the port is not 4789; tbf at the link's bandwidth, so
+  // the VNet sends no more than it was granted into the transit tunnel), and
+  // tc mirred between them: what arrives on one is sent out on every other.
+  // That is a learning-free bridge without a Linux bridge; frames never go
+  // back where they came from, so two tunnel bridges cannot loop. All or
+  // nothing. kConflict without an uplink, if the part exists, or if another
+  // link of this lab holds a hop's identifier on the same port.
+  Status attach_transit(const LinkSpec& spec);
+  // Removes the tunnel bridge's part. Idempotent.
+  Status detach_transit(const LinkSpec& spec);
+  // Every host's part (and the tunnel bridge's for a transit link); all or
+  // nothing.
   Status create_link(const LinkSpec& spec);
-  // Every part. Idempotent.
+  // Every part, the tunnel bridge's too. Idempotent.
   Status remove_link(const std::string& net, const std::string& name);
-  // Replaces (or with nullopt removes) the token bucket on every endpoint.
+  // Replaces (or with nullopt removes) the token bucket on every endpoint
+  // and transit tunnel.
   Status set_link_bandwidth(const std::string& net, const std::string& name,
                             std::optional<double> mbps);
 
@@ -231,6 +265,7 @@ class Lab {
   struct LinkPart {  // what a link has on one host
     std::string host_netns;
     std::vector<EndpointRecord> ends;  // the endpoints on this host
+    std::vector<std::string> tunnels;  // the tunnel bridge's: one device per transit hop
     bool complete = false;             // false while attach_link runs
   };
   struct LinkRecord {

@@ -10,6 +10,8 @@ Result<Tag> Tag::make(std::string_view text) {
   for (char c : text)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
       return Error::invalid(detail::cat("netlab tag '", text, "' may only contain [a-z0-9]"));
+  // cn-ix-* are the exchanges between labs (substrate.h), owned by no tag.
+  if (text == "ix") return Error::invalid("netlab tag 'ix' is reserved for exchanges");
   return Tag(std::string(text));
 }
 

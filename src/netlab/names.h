@@ -3,6 +3,9 @@
 //
 //   network namespaces  cn-<tag>-s-<substrate element>   (lab substrate host/switch)
 //                       cn-<tag>-v-<net>.<node>          (virtual node)
+//                       cn-<tag>-g                       (tunnel bridge, substrate.h)
+//                       cn-ix-<exchange>                 (between labs; no tag's, so
+//                                                        the tag "ix" is refused)
 //   cgroups (v1)        /sys/fs/cgroup/<ctl>/cloudnet/<tag>/<net>.<node>
 //                       for ctl in cpu, memory, freezer, pids
 //

@@ -95,6 +95,18 @@ std::string device_name(const flerd::NetworkInterface* ni, std::set<std::string>
 
 }  // namespace
 
+std::string exchange_netns(std::string_view exchange) {
+  return detail::cat(std::string(kPrefix), "ix-", sanitize(exchange));
+}
+
+std::string exchange_device(const Tag& tag) {
+  return "x-" + tag.str();
+}
+
+bool is_ipv4(std::string_view text) {
+  return parse_ipv4(text).has_value();
+}
+
 std::vector<std::string> tbf_args(const std::string& dev, double mbps) {
   const double bytes_per_s = mbps * 1e6 / 8;
   const auto burst =
@@ -109,6 +121,7 @@ std::vector<std::string> tbf_args(const std::string& dev, double mbps) {
 }
 
 const LabNode* SubstratePlan::find(std::string_view element) const {
+  if (element.empty()) return nullptr;
   for (const auto& n : nodes)
     if (n.element == element) return &n;
   for (const auto& n : nodes)
@@ -116,10 +129,22 @@ const LabNode* SubstratePlan::find(std::string_view element) const {
   return nullptr;
 }
 
+const LabNode* SubstratePlan::gateway() const {
+  for (const auto& n : nodes)
+    if (n.gateway) return &n;
+  return nullptr;
+}
+
+std::string SubstratePlan::uplink_address() const {
+  if (!uplink) return "";
+  return uplink->address.substr(0, uplink->address.find('/'));
+}
+
 std::string SubstratePlan::describe() const {
   std::string out;
   for (const auto& n : nodes)
-    out += "node " + n.element + (n.hub ? " (hub)" : "") + " netns " + n.netns + " addr " +
+    out += "node " + (n.gateway ? std::string("(tunnel bridge)") : n.element) +
+           (n.hub ? " (hub)" : "") + " netns " + n.netns + " addr " +
            n.address + "\n";
   for (const auto& w : wires) {
     out += "wire " + w.link + ": " + nodes[static_cast<std::size_t>(w.a)].element + "/" + w.dev_a +
@@ -261,6 +286,51 @@ Result<SubstratePlan> plan_substrate(const flerd::Document& doc, const Tag& tag,
     }
   }
 
+  // The tunnel bridge: one more lab node, wired to the uplink's host.
+  if (options.uplink) {
+    const Uplink& u = *options.uplink;
+    if (!Tag::make(u.exchange) || u.exchange == "ix")
+      return Error::invalid("uplink exchange '" + u.exchange +
+                            "' must have 1 to 8 characters [a-z0-9] (and not be 'ix')");
+    const auto slash = u.address.find('/');
+    int len = -1;
+    if (slash != std::string::npos && slash + 1 < u.address.size() && slash + 3 >= u.address.size())
+      if (std::all_of(u.address.begin() + static_cast<std::ptrdiff_t>(slash) + 1, u.address.end(),
+                      [](char c) { return c >= '0' && c <= '9'; }))
+        len = std::stoi(u.address.substr(slash + 1));
+    if (slash == std::string::npos || !is_ipv4(u.address.substr(0, slash)) || len < 8 || len > 30)
+      return Error::invalid("uplink address '" + u.address +
+                            "' must be an IPv4 address with the exchange's prefix length, e.g. "
+                            "10.250.0.1/16");
+    int at = -1;
+    if (u.host.empty()) {
+      for (std::size_t i = 0; i < plan.nodes.size() && at < 0; ++i)
+        if (!plan.nodes[i].hub && plan.nodes[i].type.rfind("/node/host", 0) == 0)
+          at = static_cast<int>(i);
+      for (std::size_t i = 0; i < plan.nodes.size() && at < 0; ++i)
+        if (!plan.nodes[i].hub) at = static_cast<int>(i);
+    } else if (const LabNode* h = plan.find(u.host); h && !h->hub) {
+      at = static_cast<int>(h - plan.nodes.data());
+    }
+    if (at < 0) return Error::invalid("uplink host '" + u.host + "' is not a substrate node");
+    LabNode gw;
+    gw.identifier = "tunnel-bridge";
+    gw.type = "/node/gateway";
+    gw.gateway = true;
+    gw.netns = prefix(tag) + "g";
+    const std::uint32_t idx = static_cast<std::uint32_t>(plan.nodes.size()) + 1;
+    if (idx >= loop_range->size - 1)
+      return Error::invalid("loopback range " + options.loopback_range + " too small");
+    gw.address = ipv4_text(loop_range->base + idx);
+    plan.nodes.push_back(std::move(gw));
+    if (auto st = add_wire("tunnel-bridge", static_cast<int>(plan.nodes.size()) - 1, nullptr, at,
+                           nullptr, std::nullopt);
+        !st)
+      return st.error();
+    plan.uplink = u;
+    plan.uplink->host = plan.nodes[static_cast<std::size_t>(at)].element;
+  }
+
   // Shortest paths by hops from every lab node (BFS; ties broken by wire
   // order, so the plan is deterministic).
   const int n = static_cast<int>(plan.nodes.size());
@@ -304,6 +374,47 @@ Result<SubstratePlan> plan_substrate(const flerd::Document& doc, const Tag& tag,
   }
   return plan;
 }
+
+namespace {
+
+// The tunnel bridge's veth into the exchange (created if this is the first
+// lab there), its address and the routes both ways (substrate.h).
+Status join_exchange(const SubstratePlan& plan, const LabNode& gw) {
+  const Uplink& u = *plan.uplink;
+  const std::string ex = exchange_netns(u.exchange);
+  if (!netns_exists(ex)) {
+    // Two labs starting at once may both try: the loser finds it made.
+    if (auto st = add_netns(ex); !st && !netns_exists(ex)) return st;
+    // Forwards between labs and answers ARP for every lab's address (each
+    // lab reaches the whole prefix on-link).
+    for (const auto& [k, v] :
+         {std::pair{"net.ipv4.ip_forward", "1"}, std::pair{"net.ipv4.conf.all.proxy_arp", "1"},
+          std::pair{"net.ipv4.conf.all.rp_filter", "0"},
+          std::pair{"net.ipv4.conf.default.rp_filter", "0"}})
+      if (auto st = set_sysctl(ex, k, v); !st) return st;
+  }
+  const std::string xdev = exchange_device(plan.tag);
+  if (auto st =
+          ip(gw.netns, {"link", "add", kUplinkDevice, "type", "veth", "peer", "name", xdev, "netns", ex});
+      !st)
+    return st;
+  const std::string addr = plan.uplink_address();
+  const auto slash = u.address.find('/');
+  // The prefix as a network: the kernel refuses a route with host bits set.
+  auto net = parse_ipv4(addr);
+  const int len = std::stoi(u.address.substr(slash + 1));
+  const std::uint32_t mask = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
+  const std::string prefix_text = ipv4_text(*net & mask) + "/" + std::to_string(len);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"addr", "add", addr + "/32", "dev", kUplinkDevice},
+           {"link", "set", kUplinkDevice, "up"},
+           {"route", "replace", prefix_text, "dev", kUplinkDevice, "src", addr}})
+    if (auto st = ip(gw.netns, args); !st) return st;
+  if (auto st = ip(ex, {"link", "set", xdev, "up"}); !st) return st;
+  return ip(ex, {"route", "replace", addr + "/32", "dev", xdev});
+}
+
+}  // namespace
 
 Status build_substrate(const SubstratePlan& plan) {
   auto fail = [&](Status st) -> Status {
@@ -350,6 +461,9 @@ Status build_substrate(const SubstratePlan& plan) {
     o.input = batches[i];
     if (auto st = check({"ip", "-n", plan.nodes[i].netns, "-batch", "-"}, o); !st) return fail(st);
   }
+  if (const LabNode* gw = plan.gateway(); gw && plan.uplink) {
+    if (auto st = join_exchange(plan, *gw); !st) return fail(st);
+  }
   return Status::Ok();
 }
 
@@ -358,6 +472,9 @@ Status remove_substrate(const SubstratePlan& plan) {
   for (auto it = plan.nodes.rbegin(); it != plan.nodes.rend(); ++it)
     if (auto st = delete_netns(it->netns); !st)
       errors += (errors.empty() ? "" : "; ") + st.error().message;
+  // The tunnel bridge's veth went with its namespace.
+  if (plan.uplink)
+    if (auto st = prune_exchanges(); !st) errors += (errors.empty() ? "" : "; ") + st.error().message;
   if (!errors.empty()) return Error::unavailable("removing lab substrate: " + errors);
   return Status::Ok();
 }

@@ -12,6 +12,20 @@
 // Routes are the UL graph's shortest paths by hop count, computed here, with
 // that loopback address as source so replies find their way back.
 //
+// Transit links (CloudNet paper 4.2.1). A lab with an Uplink has one more
+// namespace, its tunnel bridge (cn-<tag>-g): a lab node wired to one
+// substrate host like any other (its loopback address is a VTEP inside the
+// lab), with a second veth into an exchange namespace cn-ix-<exchange> that
+// stands for the network between providers. Every lab joining the exchange
+// has one address there (a /32 on the tunnel bridge's "up0"; the rest of the
+// prefix is reached on-link through the exchange, which routes each /32 to
+// its lab's veth and answers ARP by proxy: there is no bridge in this
+// kernel). The tunnel bridge is where a transit link's local VXLAN segment
+// meets the tunnel towards the peer provider (lab.h, attach_transit); the
+// providers see nothing of each other but these addresses. The exchange is
+// shared: the first lab creates it, and it goes when the last lab's veth
+// has gone (remove_substrate, cleanup).
+//
 // Planning is pure (unit-testable without root, deterministic: the same
 // document and tag give the same names and addresses, so a restarted PIP can
 // adopt a running lab); building is all-or-nothing.
@@ -36,6 +50,7 @@ struct LabNode {
   std::string netns;       // cn-<tag>-s-<element>
   std::string address;     // dotted quad, on lo as /32
   bool hub = false;        // stands for a shared-medium substrate link
+  bool gateway = false;    // the tunnel bridge (element empty)
 };
 
 // One veth pair: a substrate link (or one end of a shared medium).
@@ -56,6 +71,22 @@ struct LabRoute {
   std::string src;  // the node's own loopback address
 };
 
+// A lab's way out to other providers' labs (above).
+struct Uplink {
+  std::string exchange;  // 1-8 characters [a-z0-9]: the namespace cn-ix-<exchange>
+  std::string address;   // "10.250.0.1/16": this lab's address at the exchange and the
+                         // prefix of every lab there
+  std::string host;      // the substrate host the tunnel bridge hangs off; default the first
+};
+
+// "cn-ix-<exchange>"
+std::string exchange_netns(std::string_view exchange);
+// The tunnel bridge's device towards the exchange, and the exchange's towards it.
+inline constexpr const char* kUplinkDevice = "up0";
+std::string exchange_device(const Tag& tag);  // "x-<tag>"
+// Whether text is a dotted-quad IPv4 address.
+bool is_ipv4(std::string_view text);
+
 struct SubstrateOptions {
   // Wires take consecutive /30s from here; loopbacks consecutive addresses.
   std::string wire_range = "10.200.0.0/16";
@@ -64,6 +95,8 @@ struct SubstrateOptions {
   bool shape_links = true;
   // Which UL graph; default the only one, else UL0.
   std::optional<std::int64_t> ul_layer;
+  // Transit links need one (above).
+  std::optional<Uplink> uplink;
 };
 
 struct SubstratePlan {
@@ -72,9 +105,14 @@ struct SubstratePlan {
   std::vector<LabWire> wires;
   std::vector<LabRoute> routes;
   bool shape_links = true;
+  std::optional<Uplink> uplink;  // host resolved to the element's id
 
-  // By FleRD id or identifier; null if none.
+  // By FleRD id or identifier; null if none (and for "").
   const LabNode* find(std::string_view element) const;
+  // The tunnel bridge; null without an uplink.
+  const LabNode* gateway() const;
+  // The uplink's own address without the prefix length; empty without one.
+  std::string uplink_address() const;
   // Multi-line summary: namespaces, wires with addresses, routes.
   std::string describe() const;
 };
@@ -89,7 +127,8 @@ Result<SubstratePlan> plan_substrate(const flerd::Document& doc, const Tag& tag,
 // removes what it made and returns the first error (naming the command).
 Status build_substrate(const SubstratePlan& plan);
 // Deletes the plan's namespaces (and with them wires and routes, and the
-// VXLAN devices made in them). Idempotent.
+// VXLAN devices made in them), then the exchange if no other lab is on it.
+// Idempotent.
 Status remove_substrate(const SubstratePlan& plan);
 
 // tc arguments for a token bucket at `mbps` on dev (shared with lab.h):

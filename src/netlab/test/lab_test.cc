@@ -12,6 +12,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -217,6 +218,110 @@ TEST_F(NetlabLab, VirtualLinkOverVxlanAndIsolatedSecondNet) {
   EXPECT_EQ(after->rx_packets, before->rx_packets);
   // And net1 still works.
   EXPECT_TRUE(ping(a1, "192.168.7.2"));
+}
+
+// Two providers' labs joined at an exchange: each joins its local segment
+// of a transit link to a tunnel towards the other's tunnel bridge, with the
+// identifier a VNP would hand out; the local VNIs differ.
+TEST_F(NetlabLab, TransitLinkJoinsTwoLabsAndVNetsStayApart) {
+  const std::string ex = numbered("x", static_cast<std::size_t>(::getpid() % 10000000));
+  auto other = Tag::make(numbered("u", static_cast<std::size_t>(::getpid() % 10000000)));
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(cleanup(&*other).ok());
+  Lab lab_b(*other);
+  struct Guard {
+    Lab& lab;
+    ~Guard() { (void)lab.cleanup(); }
+  } guard{lab_b};
+  auto doc = flerd::read_string(test::kLineSubstrate, flerd::Format::kYaml, "line.yaml");
+  ASSERT_TRUE(doc.ok());
+  SubstrateOptions oa, ob;
+  oa.uplink = Uplink{ex, "10.250.0.1/16", "s:h3"};
+  ob.uplink = Uplink{ex, "10.250.0.2/16", "s:h1"};
+  ASSERT_TRUE(lab_->build_substrate(doc.document, oa).ok());
+  auto st = lab_b.build_substrate(doc.document, ob);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_TRUE(netns_exists(exchange_netns(ex)));
+  // The tunnel bridges reach each other through the exchange.
+  EXPECT_TRUE(ping(lab_->substrate()->gateway()->netns, "10.250.0.2"));
+
+  auto transit = [&](Lab& lab, const std::string& net, const std::string& node,
+                     std::uint32_t vni, const std::string& addr, std::uint32_t id,
+                     const std::string& peer) {
+    LinkSpec s;
+    s.net = net;
+    s.name = "ab";
+    s.vni = vni;
+    s.endpoints = {{node, "eth0", addr, "", ""}};
+    s.transit = {{id, peer, 4789}};
+    s.bandwidth_mbps = 50;
+    return lab.create_link(s);
+  };
+  // net1: a at lab A's h1 (two substrate hops from the tunnel bridge's
+  // host), b at lab B's h3.
+  node("net1", "a", "s:h1");
+  NodeSpec nb;
+  nb.net = "net1";
+  nb.name = "b";
+  nb.host = "s:h3";
+  ASSERT_TRUE(lab_b.create_node(nb).ok());
+  st = transit(*lab_, "net1", "a", 0x10001, "192.168.50.1/24", 100, "10.250.0.2");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  st = transit(lab_b, "net1", "b", 0x20002, "192.168.50.2/24", 100, "10.250.0.1");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  const std::string a1 = lab_->netns_of("net1", "a");
+  const std::string b1 = lab_b.netns_of("net1", "b");
+  EXPECT_TRUE(ping(a1, "192.168.50.2", 5)) << "across the transit link";
+  EXPECT_TRUE(ping(b1, "192.168.50.1"));
+  // The tunnel bridge: the local segment and the tunnel, bridged by mirred.
+  const std::string gw = lab_->substrate()->gateway()->netns;
+  auto t = run_ok({"ip", "-n", gw, "-d", "link", "show", "t100"});
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_NE(t->find("vxlan id 100 remote 10.250.0.2 local 10.250.0.1"), std::string::npos) << *t;
+  auto f = run_ok({"tc", "-n", gw, "filter", "show", "dev", "t100", "ingress"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_NE(f->find("Redirect to device v65537"), std::string::npos) << *f;
+  // Another identifier on the same port at the same tunnel bridge is fine;
+  // the same one is refused.
+  node("net2", "a", "s:h2");
+  NodeSpec nc = nb;
+  nc.net = "net2";
+  nc.name = "c";
+  ASSERT_TRUE(lab_b.create_node(nc).ok());
+  auto dup = transit(*lab_, "net2", "a", 0x10002, "192.168.50.1/24", 100, "10.250.0.2");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message.find("transit identifier 100"), std::string::npos)
+      << dup.error().message;
+  // net2 has the same addresses as net1, on transit identifier 101.
+  st = transit(*lab_, "net2", "a", 0x10002, "192.168.50.1/24", 101, "10.250.0.2");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  st = transit(lab_b, "net2", "c", 0x20003, "192.168.50.3/24", 101, "10.250.0.1");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  const std::string a2 = lab_->netns_of("net2", "a");
+  EXPECT_TRUE(ping(a2, "192.168.50.3", 5));
+  auto before = link_counters(b1, "eth0");
+  ASSERT_TRUE(before.ok());
+  EXPECT_FALSE(ping(a2, "192.168.50.2", 2)) << "net2 reaches net1's node";
+  auto after = link_counters(b1, "eth0");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->rx_packets, before->rx_packets) << "a frame of net2 arrived in net1";
+  EXPECT_TRUE(ping(a1, "192.168.50.2"));
+
+  // Removing the links removes the tunnel bridge's devices; removing both
+  // labs removes the exchange.
+  ASSERT_TRUE(lab_->remove_link("net1", "ab").ok());
+  auto gw_links = link_names(gw);
+  ASSERT_TRUE(gw_links.ok());
+  EXPECT_EQ(std::count(gw_links->begin(), gw_links->end(), "t100"), 0);
+  EXPECT_EQ(std::count(gw_links->begin(), gw_links->end(), "v65537"), 0);
+  EXPECT_EQ(std::count(gw_links->begin(), gw_links->end(), "t101"), 1);
+  ASSERT_TRUE(lab_b.cleanup().ok());
+  EXPECT_TRUE(netns_exists(exchange_netns(ex))) << "lab A is still on it";
+  ASSERT_TRUE(lab_->cleanup().ok());
+  EXPECT_FALSE(netns_exists(exchange_netns(ex)));
+  auto left = find_leftovers(&*other);
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty()) << left->describe();
 }
 
 TEST_F(NetlabLab, CoLocatedEndpointsOfASharedMedium) {

@@ -99,6 +99,59 @@ Topology:
   EXPECT_EQ(r->via, p->wires[0].addr_a.substr(0, p->wires[0].addr_a.find('/')));  // the hub
 }
 
+TEST(NetlabPlan, UplinkAddsATunnelBridgeOnTheNamedHost) {
+  const auto doc = load(test::kLineSubstrate);
+  SubstrateOptions o;
+  o.uplink = Uplink{"ex1", "10.250.0.7/16", "H3"};
+  auto p = plan_substrate(doc, *Tag::make("x6"), o);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->nodes.size(), 4u);
+  const LabNode* gw = p->gateway();
+  ASSERT_NE(gw, nullptr);
+  EXPECT_EQ(gw, &p->nodes[3]);
+  EXPECT_EQ(gw->netns, "cn-x6-g");
+  EXPECT_EQ(gw->address, "10.201.0.4");
+  EXPECT_EQ(p->find(""), nullptr);
+  ASSERT_EQ(p->wires.size(), 3u);
+  EXPECT_EQ(p->nodes[static_cast<std::size_t>(p->wires[2].b)].element, "s:h3");
+  EXPECT_EQ(p->uplink->host, "s:h3");  // resolved from the identifier
+  EXPECT_EQ(p->uplink_address(), "10.250.0.7");
+  // Every host routes to the tunnel bridge's VTEP through h3, and back.
+  const LabNode& h1 = *p->find("s:h1");
+  bool h1_to_gw = false, gw_to_h1 = false;
+  for (const auto& r : p->routes) {
+    if (&p->nodes[static_cast<std::size_t>(r.node)] == &h1 && r.dest == gw->address + "/32") {
+      h1_to_gw = true;
+      EXPECT_EQ(r.via, "10.200.0.2");
+    }
+    if (&p->nodes[static_cast<std::size_t>(r.node)] == gw && r.dest == h1.address + "/32")
+      gw_to_h1 = true;
+  }
+  EXPECT_TRUE(h1_to_gw);
+  EXPECT_TRUE(gw_to_h1);
+  EXPECT_EQ(exchange_netns("ex1"), "cn-ix-ex1");
+  EXPECT_EQ(exchange_device(*Tag::make("x6")), "x-x6");
+
+  // Default host: the first host.
+  o.uplink->host.clear();
+  auto q = plan_substrate(doc, *Tag::make("x6"), o);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->uplink->host, "s:h1");
+  // Errors name the field.
+  for (const auto& [bad, what] :
+       std::vector<std::pair<Uplink, std::string>>{{{"ex1", "10.250.0.7", ""}, "uplink address"},
+                                                   {{"ex1", "10.250.0/16", ""}, "uplink address"},
+                                                   {{"EX", "10.250.0.7/16", ""}, "exchange"},
+                                                   {{"ix", "10.250.0.7/16", ""}, "exchange"},
+                                                   {{"ex1", "10.250.0.7/16", "s:nope"}, "host"}}) {
+    o.uplink = bad;
+    auto r = plan_substrate(doc, *Tag::make("x6"), o);
+    ASSERT_FALSE(r.ok()) << bad.exchange << " " << bad.address << " " << bad.host;
+    EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
+  }
+  EXPECT_FALSE(Tag::make("ix").ok()) << "the exchanges' prefix";
+}
+
 TEST(NetlabPlan, Errors) {
   flerd::Document empty;
   auto p = plan_substrate(empty, *Tag::make("x4"));
