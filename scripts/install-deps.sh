@@ -12,8 +12,8 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev libsqlite3-dev libpq-dev postgresql
   # tests, fuzzers, benchmarks, plots
   libgtest-dev libgmock-dev libbenchmark-dev clang gnuplot-nox
-  # lab data plane (src/netlab): ip, tc and bridge; ping for its tests
-  iproute2 iputils-ping
+  # lab data plane (src/netlab): ip, tc and bridge; ping and iperf3 for its tests
+  iproute2 iputils-ping iperf3
 )
 
 missing=()

@@ -18,6 +18,7 @@
 #include "flerd/type_path.h"
 #include "mapping/strategy.h"
 #include "netlab/names.h"
+#include "netlab/substrate.h"
 
 namespace cloudnet::daemon {
 
@@ -422,7 +423,9 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
     p.plugins.simulation = false;
     if (YAML::Node lx = n["linux"]) {
       // The Linux data plane on a lab substrate (embed/linux_plugin.h).
-      if (Status s = only_keys(c, lx, "plugins.linux", {"enabled", "tag", "type_prefixes"}); !s)
+      if (Status s =
+              only_keys(c, lx, "plugins.linux", {"enabled", "tag", "type_prefixes", "uplink"});
+          !s)
         return s.error();
       p.plugins.linux_enabled = true;
       if (lx["enabled"]) {
@@ -454,6 +457,33 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
           if (!v) return v.error();
           p.plugins.linux_options.type_prefixes.push_back(*v);
         }
+      }
+      if (YAML::Node u = lx["uplink"]) {
+        // Transit links' way out (netlab/substrate.h, Uplink).
+        if (!u.IsMap()) return c.err(u, "plugins.linux.uplink", "must be a map");
+        if (Status s = only_keys(c, u, "plugins.linux.uplink", {"exchange", "address", "host"}); !s)
+          return s.error();
+        netlab::Uplink up;
+        for (const auto& [key, field] : std::initializer_list<std::pair<const char*, std::string*>>{
+                 {"exchange", &up.exchange}, {"address", &up.address}, {"host", &up.host}}) {
+          const std::string name = std::string("plugins.linux.uplink.") + key;
+          if (!u[key]) {
+            if (std::string(key) == "host") continue;
+            return c.err(u, name, "is required");
+          }
+          auto v = str(c, u[key], name);
+          if (!v) return v.error();
+          *field = *v;
+        }
+        if (!netlab::Tag::make(up.exchange) || up.exchange == "ix")
+          return c.err(u["exchange"], "plugins.linux.uplink.exchange",
+                       "must have 1 to 8 characters [a-z0-9] (and not be 'ix')");
+        const auto slash = up.address.find('/');
+        if (slash == std::string::npos || !netlab::is_ipv4(up.address.substr(0, slash)))
+          return c.err(u["address"], "plugins.linux.uplink.address",
+                       "must be an IPv4 address with the exchange's prefix length, e.g. "
+                       "10.250.0.1/16");
+        p.plugins.linux_options.uplink = up;
       }
     }
     if (YAML::Node sim = n["sim"]) {

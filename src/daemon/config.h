@@ -32,6 +32,13 @@
 //     # PIP's name, 1-8 characters [a-z0-9]); type_prefixes default /node and
 //     # /link, the simulation's, so enable one of the two or narrow one:
 //     #   linux: {enabled: true, tag: pip1}
+//     # Transit links to other providers (a VNP's partials) need an uplink:
+//     # the lab's tunnel bridge joins the exchange namespace cn-ix-<exchange>
+//     # with this address (its prefix is every provider's there), hanging
+//     # off host (default: the first host). The VNP's transit link names the
+//     # address as this PIP's endpoint:
+//     #   linux: {enabled: true, tag: pip1,
+//     #           uplink: {exchange: ix1, address: 10.250.0.1/16, host: s:host1}}
 //     # `cloudnetd pip --config FILE --cleanup` removes what the tag left
 //     # (like `mn -c`) and exits; start-up does the same before building.
 //   console: {bind: 127.0.0.1, port: 0, advertise: 127.0.0.1, ticket_ttl: 60}

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "flerd/vocabulary.h"
 #include "netlab/command.h"
 
 namespace cloudnet::embed {
@@ -69,6 +70,77 @@ struct Errors {
     return Error(code, what + ": " + text);
   }
 };
+
+// The transit stubs and links of a unit's VNet, from its mapping document
+// (flerd/vocabulary.h: kTransitStubAlias, kTransitAlias). Every OL layer is
+// read: the completed copies keep the aliases of their sources.
+struct TransitView {
+  std::set<std::string> stubs;                                  // overlay node ids
+  std::map<std::string, std::vector<netlab::TransitHop>> hops;  // overlay link id -> its hops
+  std::map<std::string, std::string> errors;                    // link id -> what is wrong
+};
+
+// "<transit link>:<identifier>@<address>[:<port>]"
+Result<netlab::TransitHop> parse_hop(const std::string& text) {
+  netlab::TransitHop hop;
+  const auto at = text.find('@');
+  const std::string left = text.substr(0, at);
+  const auto colon = left.rfind(':');
+  const std::string id = colon == std::string::npos ? "" : left.substr(colon + 1);
+  if (id.empty() || id.size() > 8 || id.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(id) == 0 || std::stoul(id) > 0xFFFFFF)
+    return Error::invalid("transit hop '" + text +
+                          "': expected <transit link>:<identifier 1..16777215>");
+  hop.identifier = static_cast<std::uint32_t>(std::stoul(id));
+  if (at == std::string::npos)
+    return Error::invalid("transit hop '" + text +
+                          "' names no tunnel endpoint of the peer provider (the VNP's transit "
+                          "link needs endpoints a and b)");
+  std::string where = text.substr(at + 1);
+  if (const auto c = where.find(':'); c != std::string::npos) {
+    const std::string port = where.substr(c + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
+        std::stoul(port) > 65535)
+      return Error::invalid("transit hop '" + text + "': bad UDP port '" + port + "'");
+    hop.port = static_cast<std::uint16_t>(std::stoul(port));
+    where.resize(c);
+  }
+  if (!netlab::is_ipv4(where))
+    return Error::invalid("transit hop '" + text + "': the peer's tunnel endpoint '" + where +
+                          "' is not an IPv4 address");
+  hop.remote = where;
+  return hop;
+}
+
+TransitView transit_view(const EmbeddingUnit& unit) {
+  TransitView v;
+  if (!unit.mapping) return v;
+  const std::string stub = flerd::vocab::kTransitStubAlias;
+  const std::string transit = flerd::vocab::kTransitAlias;
+  for (const auto& t : unit.mapping->topologies) {
+    if (!t.graphLabel || t.graphLabel->graph_type != flerd::GraphType::OL) continue;
+    for (const auto& e : t.networkElements) {
+      if (!e.alias) continue;
+      if (e.is_node() && e.alias->rfind(stub, 0) == 0) v.stubs.insert(e.id);
+      if (!e.is_link() || e.alias->rfind(transit, 0) != 0) continue;
+      std::vector<netlab::TransitHop> hops;
+      std::string rest = e.alias->substr(transit.size());
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        auto hop = parse_hop(rest.substr(0, comma));
+        if (!hop) {
+          v.errors[e.id] = hop.error().message;
+          break;
+        }
+        hops.push_back(*hop);
+        rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+      }
+      v.hops[e.id] = std::move(hops);
+    }
+  }
+  return v;
+}
 
 }  // namespace
 
@@ -159,6 +231,7 @@ Result<std::shared_ptr<LinuxPlugin>> LinuxPlugin::start(LinuxOptions options,
                  "linux plugin (tag " + tag->str() + "): removing leftovers: " + s.error().message);
   netlab::SubstrateOptions so;
   so.shape_links = plugin->options_.shape_substrate;
+  so.uplink = plugin->options_.uplink;
   if (Status s = plugin->lab_->build_substrate(substrate, so); !s)
     return Error(s.error().code, "linux plugin (tag " + tag->str() +
                                      "): building the lab substrate: " + s.error().message);
@@ -227,12 +300,16 @@ Result<std::uint32_t> LinuxPlugin::reserve_vni_locked(const std::string& net,
 }
 
 Result<netlab::LinkSpec> LinuxPlugin::link_spec(const EmbeddingUnit& unit,
-                                                const UnitSegment& segment,
-                                                std::uint32_t vni) const {
+                                                const UnitSegment& segment, std::uint32_t vni,
+                                                std::string* transit_owner) const {
   netlab::LinkSpec spec;
   spec.net = unit.net;
   spec.name = segment.link;
   spec.vni = vni;
+  const TransitView tv = transit_view(unit);
+  if (auto e = tv.errors.find(segment.link); e != tv.errors.end())
+    return Error::invalid(owner_text(unit, "link " + segment.link) + ": " + e->second);
+  if (auto h = tv.hops.find(segment.link); h != tv.hops.end()) spec.transit = h->second;
   // Every end of the link, from every unit of the mapping: each host's part
   // replicates to the other hosts, so it must know them all (netlab
   // Lab::attach_link), and the ends' default MACs are numbered by their
@@ -260,15 +337,42 @@ Result<netlab::LinkSpec> LinuxPlugin::link_spec(const EmbeddingUnit& unit,
   auto bw = link_bandwidth_mbps(rates);
   if (!bw)
     return Error::invalid(owner_text(unit, "link " + segment.link) + ": " + bw.error().message);
+  // A link with no substrate link on its path (both ends on one host, or a
+  // transit link's end next to its stub) holds no bandwidth of the
+  // substrate, yet its VNet was granted the requested rate: the overlay
+  // link's own bandwidth resource says how much.
+  if (!*bw && unit.mapping)
+    if (const flerd::NetworkElement* ol = unit.mapping->element(segment.link)) {
+      std::vector<Allocation> asked;
+      for (const auto& r : ol->resource)
+        if (r.target) {
+          Allocation a;
+          a.attribute = r.target->attribute;
+          a.amount = r.target->value;
+          a.unit = r.target->resource_unit.value_or("");
+          asked.push_back(std::move(a));
+        }
+      bw = link_bandwidth_mbps(asked);
+      if (!bw)
+        return Error::invalid(owner_text(unit, "link " + segment.link) + ": " + bw.error().message);
+    }
   spec.bandwidth_mbps = *bw;
   using End = std::tuple<std::string, std::string, std::string>;  // host, node, interface
   std::set<End> ends;
+  // The tunnel bridge's part: the unit with the first stub end (by host).
+  std::string owner;
+  auto stub_end = [&](const std::string& node, const std::string& host) {
+    if (!tv.stubs.count(node)) return false;
+    if (owner.empty() || host < owner) owner = host;
+    return true;
+  };
   for (const auto& u : all) {
     // Our own ends come from the unit we were given (below).
     if (u.substrate == unit.substrate) continue;
     for (const auto& s : u.segments) {
       if (s.link != segment.link) continue;
       for (const auto& e : s.ends) {
+        if (stub_end(e.node, u.substrate)) continue;
         const UnitNode* n = u.node(e.node);
         if (!n)
           return Error::invalid(owner_text(unit, "link " + segment.link) + ": end node " + e.node +
@@ -278,12 +382,21 @@ Result<netlab::LinkSpec> LinuxPlugin::link_spec(const EmbeddingUnit& unit,
     }
   }
   for (const auto& e : segment.ends) {
+    if (stub_end(e.node, unit.substrate)) continue;
     const UnitNode* n = unit.node(e.node);
     if (!n)
       return Error::invalid(owner_text(unit, "link " + segment.link) + ": end node " + e.node +
                             " is not in the unit");
     ends.insert({unit.substrate, n->name(), e.interface});
   }
+  if (!owner.empty() && spec.transit.empty())
+    return Error::invalid(owner_text(unit, "link " + segment.link) +
+                          ": it ends at another provider (a transit stub) but names no transit "
+                          "hop in its alias");
+  if (owner.empty() && !spec.transit.empty())
+    return Error::invalid(owner_text(unit, "link " + segment.link) +
+                          ": it names transit hops but has no end at a transit stub");
+  if (transit_owner) *transit_owner = owner;
   for (const auto& [host, node, interface] : ends) {
     netlab::LinkEndpoint ep;
     ep.node = node;
@@ -306,11 +419,12 @@ Status LinuxPlugin::prepare(const EmbeddingUnit& unit) {
                             "' is not a host of lab " + tag().str() +
                             ", so it cannot run virtual nodes");
   }
+  const TransitView tv = transit_view(unit);
   for (const auto& n : unit.nodes) {
+    if (tv.stubs.count(n.id)) continue;
     auto limits = node_limits(n, options_.pids_max);
     if (!limits) return Error::invalid(owner_text(unit, "unit") + ": " + limits.error().message);
   }
-  std::vector<std::pair<const UnitSegment*, netlab::LinkSpec>> specs;
   for (const auto& s : unit.segments) {
     if (s.ends.empty()) continue;  // carried by the lab's routes
     for (const auto& e : s.ends)
@@ -321,6 +435,10 @@ Status LinuxPlugin::prepare(const EmbeddingUnit& unit) {
                               "spaces)");
     auto spec = link_spec(unit, s, kVniFirst);
     if (!spec) return spec.error();
+    if (!spec->transit.empty() && !plan->gateway())
+      return Error::invalid(owner_text(unit, "link " + s.link) +
+                            ": it continues at another provider, and lab " + tag().str() +
+                            " has no uplink for transit tunnels (plugins.linux.uplink)");
     for (const auto& ep : spec->endpoints) {
       const netlab::LabNode* h = plan->find(ep.host);
       if (!h || h->hub)
@@ -355,19 +473,33 @@ Status LinuxPlugin::prepare(const EmbeddingUnit& unit) {
 }
 
 Status LinuxPlugin::apply(const EmbeddingUnit& unit) {
-  std::vector<std::pair<netlab::LinkSpec, std::string>> links;
+  const TransitView tv = transit_view(unit);
+  struct Part {
+    netlab::LinkSpec spec;
+    std::string link;
+    bool here = false;     // an end of a real node on this host
+    bool transit = false;  // this unit attaches the tunnel bridge's part
+  };
+  std::vector<Part> links;
   for (const auto& s : unit.segments) {
     if (s.ends.empty()) continue;
     auto v = vni(unit.net, s.link);
     if (!v)
       return Error::conflict(owner_text(unit, "link " + s.link) +
                              ": apply before prepare (no VNI reserved)");
-    auto spec = link_spec(unit, s, *v);
+    std::string owner;
+    auto spec = link_spec(unit, s, *v, &owner);
     if (!spec) return spec.error();
-    links.push_back({std::move(*spec), s.link});
+    Part p{std::move(*spec), s.link};
+    p.here = std::any_of(s.ends.begin(), s.ends.end(),
+                         [&](const LinkEnd& e) { return !tv.stubs.count(e.node); });
+    p.transit = !owner.empty() && owner == unit.substrate;
+    links.push_back(std::move(p));
   }
-  // Nodes first: a link's interfaces are moved into them.
+  // Nodes first: a link's interfaces are moved into them. A transit stub is
+  // no node: the tunnel bridge stands for it.
   for (const auto& n : unit.nodes) {
+    if (tv.stubs.count(n.id)) continue;
     auto limits = node_limits(n, options_.pids_max);
     if (!limits) return Error::invalid(owner_text(unit, "unit") + ": " + limits.error().message);
     netlab::NodeSpec ns;
@@ -377,10 +509,16 @@ Status LinuxPlugin::apply(const EmbeddingUnit& unit) {
     ns.limits = *limits;
     if (Status s = lab_->create_node(ns); !s) return s;
   }
-  for (const auto& [spec, link] : links)
-    if (Status s = lab_->attach_link(spec, unit.substrate); !s)
-      return Error(s.error().code, owner_text(unit, "link " + link) + " (VNI " +
-                                       std::to_string(spec.vni) + "): " + s.error().message);
+  for (const auto& p : links) {
+    if (p.here)
+      if (Status s = lab_->attach_link(p.spec, unit.substrate); !s)
+        return Error(s.error().code, owner_text(unit, "link " + p.link) + " (VNI " +
+                                         std::to_string(p.spec.vni) + "): " + s.error().message);
+    if (p.transit)
+      if (Status s = lab_->attach_transit(p.spec); !s)
+        return Error(s.error().code,
+                     owner_text(unit, "transit link " + p.link) + ": " + s.error().message);
+  }
   // What is made stays until remove(): the embedder removes a failed unit
   // too (plugin.h), and remove is idempotent.
   return Status::Ok();
@@ -397,13 +535,18 @@ Status LinuxPlugin::remove(const EmbeddingUnit& unit) {
       errors.add(lab_->detach_link(unit.net, s.link, unit.substrate));
       continue;
     }
-    auto spec = link_spec(unit, s, *v);
-    if (spec)
+    std::string owner;
+    auto spec = link_spec(unit, s, *v, &owner);
+    if (spec) {
       errors.add(lab_->detach_link(*spec, unit.substrate));
-    else
+      if (!owner.empty() && owner == unit.substrate) errors.add(lab_->detach_transit(*spec));
+    } else {
       errors.add(lab_->detach_link(unit.net, s.link, unit.substrate));
+    }
   }
-  for (const auto& n : unit.nodes) errors.add(lab_->remove_node(unit.net, n.name()));
+  const TransitView tv = transit_view(unit);
+  for (const auto& n : unit.nodes)
+    if (!tv.stubs.count(n.id)) errors.add(lab_->remove_node(unit.net, n.name()));
   if (!errors.text.empty()) return errors.status("removing " + unit.key());
   // Only once the kernel objects are gone is the VNI free for another link.
   std::lock_guard lock(mu_);
@@ -436,7 +579,9 @@ Status LinuxPlugin::update(const EmbeddingUnit& from, const EmbeddingUnit& to) {
     return EmbeddingPlugin::update(from, to);
   // Validates `to` (and keeps the links' VNIs: same holders).
   if (Status s = prepare(to); !s) return s;
+  const TransitView tv = transit_view(to);
   for (const auto& n : to.nodes) {
+    if (tv.stubs.count(n.id)) continue;
     auto limits = node_limits(n, options_.pids_max);
     if (!limits) return Error::invalid(owner_text(to, "unit") + ": " + limits.error().message);
     if (Status s = lab_->set_limits(to.net, n.name(), *limits); !s)
@@ -469,6 +614,7 @@ Status LinuxPlugin::update(const EmbeddingUnit& from, const EmbeddingUnit& to) {
 // --- nodes ------------------------------------------------------------------
 
 Status LinuxPlugin::act(const EmbeddingUnit& unit, const UnitNode& node, NodeAction action) {
+  if (transit_view(unit).stubs.count(node.id)) return Status::Ok();  // the tunnel is always up
   const std::string& n = node.name();
   switch (action) {
     case NodeAction::kStart: return lab_->start_node(unit.net, n);
@@ -484,6 +630,7 @@ Status LinuxPlugin::act(const EmbeddingUnit& unit, const UnitNode& node, NodeAct
 }
 
 Result<PowerState> LinuxPlugin::status(const EmbeddingUnit& unit, const UnitNode& node) {
+  if (transit_view(unit).stubs.count(node.id)) return PowerState::kRunning;
   auto st = lab_->node_state(unit.net, node.name());
   if (!st) return st.error();
   if (*st == netlab::NodeState::kAbsent)
@@ -515,6 +662,10 @@ void LinuxPlugin::reap_consoles(bool wait) {
 }
 
 Result<console::Connector> LinuxPlugin::console(const EmbeddingUnit& unit, const UnitNode& node) {
+  if (transit_view(unit).stubs.count(node.id))
+    return Error::unavailable("node " + node.id + " of " + unit.net +
+                              " is where a transit link continues at another provider; it has "
+                              "no console");
   reap_consoles(false);
   auto st = lab_->node_state(unit.net, node.name());
   if (!st) return st.error();

@@ -30,6 +30,18 @@
 //  - console: an interactive shell on a pseudo-terminal inside the node
 //    (Lab::spawn_in_node), handed to the PIP's relay as a console::Channel.
 //
+// Transit links (CloudNet paper 4.2.1, 5.4). A VNP's partial graph ends a
+// link that continues at another provider at a stub node, which the PIP maps
+// like a zero-demand node and marks (flerd/vocabulary.h, kTransitStubAlias);
+// the link's alias lists its hops with the identifiers the VNP handed out
+// and the peers' tunnel endpoints. The plugin makes no node for a stub: the
+// link's local segment gets the lab's tunnel bridge as one more host, and the
+// unit holding the link's first stub end (by host id) attaches the tunnel
+// bridge's part, one VXLAN tunnel per hop to the peer's endpoint with the
+// identifier as VNI (netlab::Lab::attach_transit). A lab without an uplink
+// (LinuxOptions::uplink) refuses transit links in prepare. Provisioning
+// actions on a stub do nothing, its status is running, it has no console.
+//
 // VNIs. One VXLAN network identifier per virtual link, chosen in prepare and
 // shared by every unit of the link (each host's part must use the same):
 // the start value is derived from the VNet and link ids (FNV-1a into
@@ -80,6 +92,8 @@ struct LinuxOptions {
   std::string cgroup_root = "/sys/fs/cgroup";
   // Shape the substrate's wires to their bandwidth resources.
   bool shape_substrate = true;
+  // The lab's uplink to the exchange, for transit links (netlab/substrate.h).
+  std::optional<netlab::Uplink> uplink;
 };
 
 // Identifiers of locally allocated VNIs (see above).
@@ -147,8 +161,10 @@ class LinuxPlugin final : public EmbeddingPlugin, public std::enable_shared_from
                                            const std::string& holder);
   // The whole link from the unit's mapping document: every end with its
   // node's name and host.
+  // For a transit link, *transit_owner is set to the substrate element whose
+  // unit attaches the tunnel bridge's part.
   Result<netlab::LinkSpec> link_spec(const EmbeddingUnit& unit, const UnitSegment& segment,
-                                     std::uint32_t vni) const;
+                                     std::uint32_t vni, std::string* transit_owner = nullptr) const;
   void reap_consoles(bool wait);
 
   const LinuxOptions options_;

@@ -59,7 +59,8 @@ std::string url_of(int port) {
 struct LocalFederation::Impl {
   struct Pip {
     PipOptions options;
-    std::shared_ptr<embed::SimPlugin> sim;
+    std::shared_ptr<embed::SimPlugin> sim;  // or
+    std::shared_ptr<embed::LinuxPlugin> linux;
     std::unique_ptr<roles::pip::PipService> service;
     // What the API serves: the service behind the information-hiding
     // boundary, as cloudnetd serves it (roles/hiding.h).
@@ -90,6 +91,8 @@ struct LocalFederation::Impl {
       p->facade.reset();
       if (p->service) p->service->stop();
       p->service.reset();
+      // A federation in one process owns its labs: nothing outlives it.
+      if (p->linux) (void)p->linux->cleanup();
     }
     pips.clear();
     if (!dir.empty()) {
@@ -148,9 +151,16 @@ Result<std::unique_ptr<LocalFederation>> LocalFederation::start(Options options)
                               embed::SimOp::kStart, embed::SimOp::kStop, embed::SimOp::kSuspend,
                               embed::SimOp::kResume, embed::SimOp::kPowercycle})
         so.delays[op] = po.sim_delay;
-    p->sim = std::make_shared<embed::SimPlugin>(so);
     auto reg = std::make_shared<embed::PluginRegistry>();
-    if (Status s = reg->add(p->sim); !s) return s.error();
+    if (po.linux_plugin) {
+      auto lx = embed::LinuxPlugin::start(*po.linux_plugin, po.substrate);
+      if (!lx) return Error{lx.error().code, "pip '" + po.name + "': " + lx.error().message};
+      p->linux = std::move(*lx);
+      if (Status s = reg->add(p->linux); !s) return s.error();
+    } else {
+      p->sim = std::make_shared<embed::SimPlugin>(so);
+      if (Status s = reg->add(p->sim); !s) return s.error();
+    }
     roles::pip::Config pc;
     pc.name = po.name;
     pc.substrate = po.substrate;
@@ -189,6 +199,16 @@ Result<std::unique_ptr<LocalFederation>> LocalFederation::start(Options options)
   std::vector<std::string> pip_names;
   for (const auto& p : o.pips) pip_names.push_back(p.name);
   impl->transit = o.transit.empty() && o.full_mesh ? full_mesh(pip_names) : o.transit;
+  // A PIP on the Linux data plane with an uplink: its end of every transit
+  // link is its address at the exchange.
+  for (auto& t : impl->transit)
+    for (const auto& po : o.pips) {
+      if (!po.linux_plugin || !po.linux_plugin->uplink) continue;
+      const std::string& a = po.linux_plugin->uplink->address;
+      const std::string addr = a.substr(0, a.find('/'));
+      if (t.a == po.name) t.endpoint_a = addr;
+      if (t.b == po.name) t.endpoint_b = addr;
+    }
 
   // The VNP, buying over HTTP, selling over HTTP.
   vc.transit = impl->transit;
@@ -222,8 +242,11 @@ const std::string& LocalFederation::pip_name(std::size_t i) const {
 roles::pip::PipService& LocalFederation::pip(std::size_t i) {
   return *impl_->pips.at(i)->service;
 }
-embed::SimPlugin& LocalFederation::sim(std::size_t i) {
-  return *impl_->pips.at(i)->sim;
+embed::SimPlugin* LocalFederation::sim(std::size_t i) {
+  return impl_->pips.at(i)->sim.get();
+}
+embed::LinuxPlugin* LocalFederation::linux_plugin(std::size_t i) {
+  return impl_->pips.at(i)->linux.get();
 }
 const flerd::Document& LocalFederation::substrate(std::size_t i) const {
   return impl_->pips.at(i)->options.substrate;

@@ -15,7 +15,8 @@
 // transit links between them (CloudNet paper 5.4). Used by `cloudnet demo`,
 // the VNP benchmark (bench/vnp) and tests. The destructor shuts everything
 // down in dependency order: the VNP's API first, then the VNP, then each
-// PIP's API and the PIP, and removes the temporary directory.
+// PIP's API and the PIP (and a Linux PIP's whole lab), and removes the
+// temporary directory.
 #pragma once
 
 #include <chrono>
@@ -24,7 +25,10 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "common/result.h"
+#include "embed/linux_plugin.h"
 #include "flerd/model.h"
 #include "roles/provider.h"
 #include "roles/vnp/vnp_service.h"
@@ -34,7 +38,8 @@ class RemoteProvider;
 }
 namespace cloudnet::embed {
 class SimPlugin;
-}
+class LinuxPlugin;
+}  // namespace cloudnet::embed
 namespace cloudnet::roles::pip {
 class PipService;
 }
@@ -50,6 +55,10 @@ struct PipOptions {
   // Each simulation-plugin operation (prepare, apply, start, ...) sleeps
   // this long: stands in for the time a real plugin takes.
   std::chrono::milliseconds sim_delay{0};
+  // The Linux data plane instead of the simulation (issue 8; needs root):
+  // the substrate built as a lab of namespaces under this tag. With an
+  // uplink, the transit links' endpoints at this PIP are its address.
+  std::optional<embed::LinuxOptions> linux_plugin;
 };
 
 struct Options {
@@ -90,7 +99,10 @@ class LocalFederation {
   std::size_t pip_count() const;
   const std::string& pip_name(std::size_t i) const;
   roles::pip::PipService& pip(std::size_t i);
-  embed::SimPlugin& sim(std::size_t i);
+  // The PIP's simulation plugin; null for a PIP on the Linux data plane.
+  embed::SimPlugin* sim(std::size_t i);
+  // The PIP's Linux plugin; null for a simulated PIP.
+  embed::LinuxPlugin* linux_plugin(std::size_t i);
   const flerd::Document& substrate(std::size_t i) const;
   std::string pip_url(std::size_t i) const;
   // The account the VNP holds at every PIP (roles::Caller::customer there).

@@ -15,6 +15,15 @@ inline constexpr const char* kNodePip = "/node/host/pip";          // a PIP in a
 inline constexpr const char* kLinkGeneric = "/link/generic";
 inline constexpr const char* kLinkEthernet = "/link/ethernet";  // substrate link
 inline constexpr const char* kLinkTransit = "/link/transit";    // between PIPs
+// A VNP's partial graph (CloudNet paper 5.4, roles/vnp/vnp_service.h): a link
+// crossing to another provider has ne_type kLinkTransit and an alias
+// "transit:<hop>[,<hop>]", each hop "<transit link>:<identifier>" with
+// "@<peer's tunnel endpoint>[:<UDP port>]" when the VNP knows it; its far end
+// is a stub node of type kNodePip. A PIP maps the stub as a zero-demand
+// generic node and marks it by prefixing its alias with kTransitStubAlias, so
+// a data-plane plugin knows to start the tunnel there instead of a node.
+inline constexpr const char* kTransitAlias = "transit:";
+inline constexpr const char* kTransitStubAlias = "transit-stub:";
 inline constexpr const char* kInterfaceGeneric = "/interface/generic";
 inline constexpr const char* kInterfaceEthernet = "/interface/ethernet";
 

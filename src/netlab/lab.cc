@@ -768,8 +768,7 @@ Status Lab::attach_transit(const LinkSpec& spec) {
     auto ends = resolve_locked(spec, what);
     if (!ends) return ends.error();
     for (const auto& e : *ends)
-      if (std::find(others.begin(), others.end(), e.vtep) == others.end())
-        others.push_back(e.vtep);
+      if (std::find(others.begin(), others.end(), e.vtep) == others.end()) others.push_back(e.vtep);
     std::set<std::pair<std::uint32_t, std::uint16_t>> hops;
     for (const auto& h : spec.transit) {
       if (h.identifier == 0 || h.identifier > 0xFFFFFF)
@@ -837,23 +836,22 @@ Status Lab::attach_transit(const LinkSpec& spec) {
   // A tunnel per hop: point to point, so no learning and no FDB.
   for (std::size_t i = 0; i < spec.transit.size(); ++i) {
     const TransitHop& h = spec.transit[i];
-    if (auto st = ip(gw_netns, {"link", "add", tunnels[i], "mtu", std::to_string(options_.mtu),
-                                "type", "vxlan", "id", std::to_string(h.identifier), "local",
-                                uplink, "remote", h.remote, "dstport", std::to_string(h.port),
-                                "nolearning"});
+    if (auto st =
+            ip(gw_netns, {"link", "add", tunnels[i], "mtu", std::to_string(options_.mtu), "type",
+                          "vxlan", "id", std::to_string(h.identifier), "local", uplink, "remote",
+                          h.remote, "dstport", std::to_string(h.port), "nolearning"});
         !st)
       return fail(st);
     if (spec.bandwidth_mbps)
-      if (auto st = tc(gw_netns, tbf_args(tunnels[i], *spec.bandwidth_mbps)); !st)
-        return fail(st);
+      if (auto st = tc(gw_netns, tbf_args(tunnels[i], *spec.bandwidth_mbps)); !st) return fail(st);
   }
   // The bridge: every port's ingress copied to every other port.
   std::vector<std::string> ports = {vx};
   ports.insert(ports.end(), tunnels.begin(), tunnels.end());
   for (const auto& p : ports) {
     if (auto st = tc(gw_netns, {"qdisc", "add", "dev", p, "ingress"}); !st) return fail(st);
-    std::vector<std::string> args = {"filter", "add", "dev", p,   "parent", "ffff:", "protocol",
-                                     "all",    "u32", "match", "u32", "0",     "0"};
+    std::vector<std::string> args = {"filter", "add", "dev",   p,     "parent", "ffff:", "protocol",
+                                     "all",    "u32", "match", "u32", "0",      "0"};
     std::vector<std::string> outs;
     for (const auto& q : ports)
       if (q != p) outs.push_back(q);

@@ -144,8 +144,7 @@ std::string SubstratePlan::describe() const {
   std::string out;
   for (const auto& n : nodes)
     out += "node " + (n.gateway ? std::string("(tunnel bridge)") : n.element) +
-           (n.hub ? " (hub)" : "") + " netns " + n.netns + " addr " +
-           n.address + "\n";
+           (n.hub ? " (hub)" : "") + " netns " + n.netns + " addr " + n.address + "\n";
   for (const auto& w : wires) {
     out += "wire " + w.link + ": " + nodes[static_cast<std::size_t>(w.a)].element + "/" + w.dev_a +
            " " + w.addr_a + " <-> " + nodes[static_cast<std::size_t>(w.b)].element + "/" + w.dev_b +
@@ -394,8 +393,8 @@ Status join_exchange(const SubstratePlan& plan, const LabNode& gw) {
       if (auto st = set_sysctl(ex, k, v); !st) return st;
   }
   const std::string xdev = exchange_device(plan.tag);
-  if (auto st =
-          ip(gw.netns, {"link", "add", kUplinkDevice, "type", "veth", "peer", "name", xdev, "netns", ex});
+  if (auto st = ip(gw.netns, {"link", "add", kUplinkDevice, "type", "veth", "peer", "name", xdev,
+                              "netns", ex});
       !st)
     return st;
   const std::string addr = plan.uplink_address();
@@ -474,7 +473,8 @@ Status remove_substrate(const SubstratePlan& plan) {
       errors += (errors.empty() ? "" : "; ") + st.error().message;
   // The tunnel bridge's veth went with its namespace.
   if (plan.uplink)
-    if (auto st = prune_exchanges(); !st) errors += (errors.empty() ? "" : "; ") + st.error().message;
+    if (auto st = prune_exchanges(); !st)
+      errors += (errors.empty() ? "" : "; ") + st.error().message;
   if (!errors.empty()) return Error::unavailable("removing lab substrate: " + errors);
   return Status::Ok();
 }

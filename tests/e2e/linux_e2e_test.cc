@@ -85,6 +85,24 @@ TEST(LinuxPluginConfig, DaemonConfigSelectsThePlugins) {
   EXPECT_EQ(narrowed->pip.plugins.linux_options.type_prefixes,
             std::vector<std::string>{"/node/host/server"});
 
+  auto up =
+      parse("pip1", "  linux: {uplink: {exchange: ix1, address: 10.250.0.1/16, host: s:host1}}\n");
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  ASSERT_TRUE(up->pip.plugins.linux_options.uplink);
+  EXPECT_EQ(up->pip.plugins.linux_options.uplink->exchange, "ix1");
+  EXPECT_EQ(up->pip.plugins.linux_options.uplink->address, "10.250.0.1/16");
+  EXPECT_EQ(up->pip.plugins.linux_options.uplink->host, "s:host1");
+  for (const auto& [wrong, want] : std::vector<std::pair<std::string, std::string>>{
+           {"{exchange: ix1}", "pip.yaml:6: plugins.linux.uplink.address: is required"},
+           {"{exchange: IX, address: 10.250.0.1/16}", "plugins.linux.uplink.exchange: must have"},
+           {"{exchange: ix1, address: 10.250.0.1}", "plugins.linux.uplink.address: must be"},
+           {"{exchange: ix1, address: 10.250.0.1/16, hots: a}", "plugins.linux.uplink.hots"},
+           {"[ix1]", "plugins.linux.uplink: must be a map"}}) {
+    auto r = parse("pip1", "  linux: {uplink: " + wrong + "}\n");
+    ASSERT_FALSE(r.ok()) << wrong;
+    EXPECT_NE(r.error().message.find(want), std::string::npos) << r.error().message;
+  }
+
   auto typo = parse("pip1", "  linux: {enabled: true, tga: x}\n");
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.error().message.find("plugins.linux.tga"), std::string::npos)

@@ -144,8 +144,8 @@ TEST_P(Federation, TwoSiteRequestEndToEndOverHttp) {
       if (e.kind == store::ElementKind::kNode && e.host == "s:" + f.pip_name(i) + "h1")
         hosted = true;
     EXPECT_TRUE(hosted) << f.pip_name(i);
-    EXPECT_GT(f.sim(i).calls(embed::SimOp::kApply), 0);
-    EXPECT_GT(f.sim(i).calls(embed::SimOp::kStart), 0);
+    EXPECT_GT(f.sim(i)->calls(embed::SimOp::kApply), 0);
+    EXPECT_GT(f.sim(i)->calls(embed::SimOp::kStart), 0);
   }
 
   // A console line through the relay chain customer -> VNP relay -> PIP

@@ -245,9 +245,8 @@ TEST_F(NetlabLab, TransitLinkJoinsTwoLabsAndVNetsStayApart) {
   // The tunnel bridges reach each other through the exchange.
   EXPECT_TRUE(ping(lab_->substrate()->gateway()->netns, "10.250.0.2"));
 
-  auto transit = [&](Lab& lab, const std::string& net, const std::string& node,
-                     std::uint32_t vni, const std::string& addr, std::uint32_t id,
-                     const std::string& peer) {
+  auto transit = [&](Lab& lab, const std::string& net, const std::string& node, std::uint32_t vni,
+                     const std::string& addr, std::uint32_t id, const std::string& peer) {
     LinkSpec s;
     s.net = net;
     s.name = "ab";

@@ -102,16 +102,19 @@ embed::NodeAction to_node_action(Action a) {
 // alias) and types that link /link/transit. This PIP has no such elements in
 // its substrate, so for completion and mapping the stub becomes a
 // zero-demand generic endpoint that may sit on any host (where the transit
-// hand-off happens; a declared border node is future work) and the transit
-// link a generic link. The OL0 is stored as received.
+// hand-off happens; a declared border node is future work), its alias
+// marked with vocab::kTransitStubAlias for the data-plane plugin, and the
+// transit link a generic link (its alias, with the hops, stays). The OL0 is
+// stored as received.
 flerd::Document with_stubs_as_endpoints(const flerd::Document& request) {
   flerd::Document out = request;
   for (auto& t : out.topologies) {
     if (!t.graphLabel || t.graphLabel->graph_type != flerd::GraphType::OL) continue;
     for (auto& e : t.networkElements) {
-      if (e.ne_type.rfind(flerd::vocab::kNodePip, 0) == 0 && e.resource.empty())
+      if (e.ne_type.rfind(flerd::vocab::kNodePip, 0) == 0 && e.resource.empty()) {
         e.ne_type = flerd::vocab::kNodeGeneric;
-      else if (e.ne_type.rfind(flerd::vocab::kLinkTransit, 0) == 0)
+        e.alias = flerd::vocab::kTransitStubAlias + e.alias.value_or("");
+      } else if (e.ne_type.rfind(flerd::vocab::kLinkTransit, 0) == 0)
         e.ne_type = flerd::vocab::kLinkGeneric;
     }
   }

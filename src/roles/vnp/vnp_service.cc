@@ -328,8 +328,24 @@ bool transient(const Error& e) {
 }
 
 // Partial graph generation (paper 5.4; representation in vnp_service.h).
+// One hop of a crossing as `provider` terminates it (flerd/vocabulary.h,
+// kTransitAlias): "<transit link>:<identifier>", and "@<endpoint>" with the
+// tunnel endpoint of the provider at the other end when the configuration
+// names it, so that provider's data plane knows where to send.
+std::string hop_text(const std::vector<TransitLink>& transit, const std::string& link,
+                     int identifier, const std::string& provider) {
+  std::string out = link + ":" + std::to_string(identifier);
+  for (const auto& t : transit) {
+    if (t.id != link) continue;
+    const std::string& far = t.a == provider ? t.endpoint_b : t.endpoint_a;
+    if (!far.empty()) out += "@" + far;
+  }
+  return out;
+}
+
 flerd::Document partial_for(const flerd::Document& request, const flerd::Topology& ol,
-                            const std::string& provider, const Split& split) {
+                            const std::string& provider, const Split& split,
+                            const std::vector<TransitLink>& transit) {
   flerd::Document out;
   out.namespaces = request.namespaces;
   out.root_attributes = request.root_attributes;
@@ -363,10 +379,11 @@ flerd::Document partial_for(const flerd::Document& request, const flerd::Topolog
       // The hops this provider terminates: towards the previous and the next
       // provider on the path.
       std::vector<std::string> hops;
-      if (at > 0) hops.push_back(cr.transit[at - 1] + ":" + std::to_string(cr.identifier[at - 1]));
+      if (at > 0)
+        hops.push_back(hop_text(transit, cr.transit[at - 1], cr.identifier[at - 1], provider));
       if (at + 1 < cr.path.size())
-        hops.push_back(cr.transit[at] + ":" + std::to_string(cr.identifier[at]));
-      link.alias = "transit:" + join(hops, ",");
+        hops.push_back(hop_text(transit, cr.transit[at], cr.identifier[at], provider));
+      link.alias = flerd::vocab::kTransitAlias + join(hops, ",");
       int stubs = 0;
       for (auto& ni : link.networkInterfaces) {
         if (!ni.connectedInterface) continue;
@@ -1198,7 +1215,7 @@ Result<VNetInfo> VnpService::create_vnet(const Caller& caller, const flerd::Docu
     // each create carries, so a restart can ask a provider again with the
     // same key and learn (and cancel) a part granted before the crash.
     std::map<std::string, flerd::Document> partials;
-    for (const auto& p : sp.providers) partials[p] = partial_for(req, *ol0, p, sp);
+    for (const auto& p : sp.providers) partials[p] = partial_for(req, *ol0, p, sp, config_.transit);
     std::map<std::string, std::string> partial_text;
     for (const auto& [p, doc] : partials)
       partial_text[p] = flerd::write_string(doc, flerd::Format::kYaml);
@@ -1568,10 +1585,11 @@ Result<VNetInfo> VnpService::modify_vnet(const Caller& caller, const std::string
   if (!ol0_old || !ol0_new) return Error::internal("vnet '" + vnet + "': no OL topology stored");
   std::map<std::string, std::string> before, after;
   for (const auto& p : old_sp.providers)
-    before[p] =
-        flerd::write_string(partial_for(*old_req, *ol0_old, p, old_sp), flerd::Format::kYaml);
+    before[p] = flerd::write_string(partial_for(*old_req, *ol0_old, p, old_sp, config_.transit),
+                                    flerd::Format::kYaml);
   for (const auto& p : sp.providers)
-    after[p] = flerd::write_string(partial_for(*new_req, *ol0_new, p, sp), flerd::Format::kYaml);
+    after[p] = flerd::write_string(partial_for(*new_req, *ol0_new, p, sp, config_.transit),
+                                   flerd::Format::kYaml);
   std::map<std::string, store::Part> part_at;
   for (const auto& p : now->parts) part_at[p.provider] = p;
   std::vector<std::string> changed, added, removed;

@@ -31,8 +31,9 @@
 // Partial graph representation (what a provider receives): the customer's
 // OL0 restricted to the provider's nodes, their internal links, and per link
 // crossing a border: the link itself (ne_type /link/transit, alias
-// "transit:<transit link>:<identifier>[,<transit link>:<identifier>]" for the
-// hops this provider terminates) plus, per end that lies elsewhere, a stub
+// "transit:<transit link>:<identifier>[@<peer endpoint>][,...]" for the
+// hops this provider terminates, the endpoint being the tunnel endpoint of the
+// provider at the hop's other end, from the transit link's configuration) plus, per end that lies elsewhere, a stub
 // node with id "<link id>-peer" (a second one "<link id>-peer2"; interface
 // "<id>if"), ne_type /node/host/pip, alias = the neighbouring provider on the
 // link's path, no resources. A crossing link between two providers without a
@@ -150,7 +151,10 @@ struct TransitLink {
   double capacity = 1000;      // /link/symmetric/bandwidth units (Mbps)
   int first_identifier = 100;  // the identifiers the VNP may hand out, e.g. VLAN 100-199
   int last_identifier = 199;
-  std::string endpoint_a, endpoint_b;  // tunnel endpoints (informational for now)
+  // Tunnel endpoints of a and b ("address[:UDP port]"): each side's partial
+  // names the other's, where its data plane sends the transit tunnel
+  // (embed/linux_plugin.h). Optional for PIPs that only simulate.
+  std::string endpoint_a, endpoint_b;
 };
 
 struct Config {
