@@ -10,9 +10,19 @@
 // the crossing link, the VNet's status, and a console line through the
 // relay chain (thesis 3.3.5).
 //
+// On the Linux data plane (--dataplane linux, the default where it can run:
+// root, `ip netns`, cgroup v1) each PIP's substrate is a lab of network
+// namespaces on this machine with a tunnel bridge on a shared exchange
+// (issue 8's main job): the demo then configures the nodes through their
+// consoles, pings across the transit link, and shows that a second VNet with
+// the same addresses cannot reach the first; everything is removed at exit.
+//
 // `cloudnet demo --mapping` is the earlier demo: the FleRD documents in three
 // forms and the embedding MIP of thesis ch. 5 on pip1's substrate.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -32,7 +42,10 @@
 #ifdef CLOUDNET_HAVE_FEDERATION
 #include "api/remote_provider.h"
 #include "console/client.h"
+#include "embed/linux_plugin.h"
 #include "federation/local_federation.h"
+#include "netlab/command.h"
+#include "netlab/kernel.h"
 #include "roles/pip/pip_service.h"
 #include "roles/stored_document.h"
 #endif
@@ -121,7 +134,97 @@ struct DemoOptions {
   bool serial = false;
   std::string strategy = "auto";
   bool serve = false;
+  // linux: the PIPs' substrates as labs of namespaces on this machine (needs
+  // root); sim: the simulation plugin; auto: linux where it can run.
+  std::string dataplane = "auto";
 };
+
+// Whether the Linux data plane can run here: root, `ip netns`, the cgroup v1
+// controllers; else why not.
+std::string linux_unavailable() {
+  if (::geteuid() != 0) return "not root";
+  if (!netlab::run_ok({"ip", "netns", "list"}).ok()) return "`ip netns` is unavailable";
+  for (const auto& c : netlab::Cgroup::controllers())
+    if (::access(("/sys/fs/cgroup/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
+      return "cgroup v1 controller " + c + " is not mounted";
+  return "";
+}
+
+// A shell session on a virtual node's console, reached through the relay
+// chain customer -> VNP -> PIP -> node (thesis 3.3.5).
+class ConsoleShell {
+ public:
+  static Result<ConsoleShell> open(api::RemoteProvider& provider, const roles::Caller& me,
+                                   const std::string& vnet, const std::string& node) {
+    auto access = provider.console(me, vnet, node);
+    if (!access) return access.error();
+    console::Ticket t;
+    t.host = access->host;
+    t.port = static_cast<std::uint16_t>(access->port);
+    t.token = access->token;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto stream = console::connect(t);
+    if (!stream) return stream.error();
+    ConsoleShell shell;
+    shell.stream_ = std::move(*stream);
+    shell.connect_ms_ =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return shell;
+  }
+  double connect_ms() const { return connect_ms_; }
+
+  // Runs `command` in the shell; its output and exit code. The end marker
+  // is printed by the shell ("__done <code>__"), so the terminal's echo of
+  // the command line (which holds "$?") never matches it.
+  Result<std::pair<std::string, int>> run(const std::string& command,
+                                          console::Millis timeout = console::Millis(20000)) {
+    const std::string marker = "__done ";
+    if (auto st = stream_.write(command + "; echo \"" + marker + "$?__\"\n"); !st)
+      return st.error();
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[4096];
+    while (true) {
+      // The marker followed by digits: the shell's output, not the echo.
+      for (std::size_t at = buffer_.find(marker); at != std::string::npos;
+           at = buffer_.find(marker, at + 1)) {
+        const std::size_t digits = at + marker.size();
+        std::size_t end = digits;
+        while (end < buffer_.size() && std::isdigit(static_cast<unsigned char>(buffer_[end])))
+          ++end;
+        if (end == digits || buffer_.compare(end, 2, "__") != 0) continue;
+        std::string out = buffer_.substr(0, at);
+        const int code = std::stoi(buffer_.substr(digits, end - digits));
+        buffer_.erase(0, end + 2);
+        // Drop the echoed command line (up to its first newline).
+        if (auto nl = out.find('\n'); nl != std::string::npos) out.erase(0, nl + 1);
+        return std::make_pair(out, code);
+      }
+      const auto left =
+          std::chrono::duration_cast<console::Millis>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return Error::unavailable("console: no answer to '" + command + "'");
+      auto n = stream_.read(buf, sizeof buf, left);
+      if (!n) return n.error();
+      if (*n == 0) return Error::unavailable("console closed");
+      buffer_.append(buf, *n);
+    }
+  }
+
+ private:
+  console::Stream stream_;
+  std::string buffer_;
+  double connect_ms_ = 0;
+};
+
+// Lines of `text` that contain `what`, indented.
+std::string lines_with(const std::string& text, const std::string& what) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find(what) != std::string::npos) out += "    " + line + "\n";
+  }
+  return out;
+}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -249,6 +352,97 @@ void print_pip_view(federation::LocalFederation& fed, std::size_t i, const std::
   }
 }
 
+// The data plane at work (issue 8, main job): every node of the VNet gets
+// 10.0.0.<k>/24 on eth0 through its console, the first pings every other
+// (across the transit link where they sit at different PIPs), and a second
+// VNet of the same request with the same addresses, whose own second node
+// is down, cannot reach the first VNet's. Its VNet id goes to *second.
+bool show_dataplane(api::RemoteProvider& vnp, const roles::Caller& me, const std::string& id,
+                    const roles::VNetInfo& st, std::vector<std::string>* second) {
+  std::vector<std::pair<std::string, std::string>> nodes;  // id, site
+  for (const auto& e : st.elements)
+    if (e.kind == "node") nodes.emplace_back(e.id, e.site);
+  std::sort(nodes.begin(), nodes.end());
+  if (nodes.size() < 2) return false;
+  std::cout << "\n== the data plane: shells on the nodes through the relay chain ==\n";
+  auto configure = [&](const std::string& vnet, std::vector<ConsoleShell>& shells,
+                       std::size_t count) -> bool {
+    for (std::size_t k = 0; k < count; ++k) {
+      auto shell = ConsoleShell::open(vnp, me, vnet, nodes[k].first);
+      if (!shell) {
+        std::cout << "console " << nodes[k].first << ": " << shell.error().message << "\n";
+        return false;
+      }
+      const std::string addr = "10.0.0." + std::to_string(k + 1) + "/24";
+      auto r = shell->run("ip addr add " + addr + " dev eth0 && ip link set eth0 up && hostname");
+      if (!r || r->second != 0) {
+        std::cout << "console " << nodes[k].first << ": " << (r ? r->first : r.error().message)
+                  << "\n";
+        return false;
+      }
+      std::string host = r->first;
+      while (!host.empty() && std::isspace(static_cast<unsigned char>(host.back())))
+        host.pop_back();
+      // Its last line, without the shell's prompt.
+      if (auto nl = host.rfind('\n'); nl != std::string::npos) host.erase(0, nl + 1);
+      if (host.starts_with("# ") || host.starts_with("$ ")) host.erase(0, 2);
+      std::cout << "  " << vnet << " " << nodes[k].first << " at " << nodes[k].second
+                << ": shell on '" << host << "' in " << std::fixed << std::setprecision(1)
+                << shell->connect_ms() << " ms (customer -> VNP -> PIP relays); eth0 " << addr
+                << "\n";
+      shells.push_back(std::move(*shell));
+    }
+    return true;
+  };
+  std::vector<ConsoleShell> shells;
+  if (!configure(id, shells, nodes.size())) return false;
+  bool ok = true;
+  for (std::size_t k = 1; k < nodes.size(); ++k) {
+    const std::string to = "10.0.0." + std::to_string(k + 1);
+    auto r = shells[0].run("ping -n -c 3 -W 2 " + to, console::Millis(30000));
+    const bool reached = r && r->second == 0;
+    ok = ok && reached;
+    std::cout << "  " << nodes[0].first << " (" << nodes[0].second << ") ping " << to << " ("
+              << nodes[k].first << " at " << nodes[k].second << ")"
+              << (nodes[0].second != nodes[k].second ? " across the transit link" : "") << ": "
+              << (reached ? "answered" : "NO ANSWER") << "\n"
+              << (r ? lines_with(r->first, "packets transmitted") + lines_with(r->first, "rtt")
+                    : "    " + r.error().message + "\n");
+  }
+
+  // A second VNet, the same request and the same addresses.
+  auto req = flerd::read_string(embedded("request-webservice.yaml"), flerd::Format::kYaml,
+                                "request-webservice.yaml");
+  auto v2 = vnp.create_vnet(me, req.document, {.ttl_s = 0, .confirm = true});
+  if (!v2) {
+    std::cout << "second vnet: " << v2.error().message << "\n";
+    return false;
+  }
+  second->push_back(v2->id);
+  std::cout << "\n== a second VNet " << v2->id
+            << " of the same request, with the same addresses ==\n";
+  std::vector<ConsoleShell> shells2;
+  if (!configure(v2->id, shells2, nodes.size())) return false;
+  const std::string to = "10.0.0." + std::to_string(nodes.size());
+  auto own = shells2[0].run("ping -n -c 1 -W 2 " + to, console::Millis(30000));
+  std::cout << "  " << v2->id << " " << nodes[0].first << " ping " << to << " (its own "
+            << nodes.back().first << "): " << (own && own->second == 0 ? "answered" : "NO ANSWER")
+            << "\n";
+  ok = ok && own && own->second == 0;
+  // Its own node goes quiet: the address now exists only in the first VNet.
+  auto down = shells2.back().run("ip link set eth0 down");
+  auto cross = shells2[0].run("ping -n -c 2 -W 1 " + to, console::Millis(30000));
+  const bool isolated = down && cross && cross->second != 0;
+  std::cout << "  with its own " << nodes.back().first << " down, " << v2->id << " ping " << to
+            << " (which " << id << " still has): "
+            << (isolated ? "no answer: the VNets are isolated" : "ANSWERED: NOT ISOLATED") << "\n"
+            << (cross ? lines_with(cross->first, "packets transmitted") : "");
+  auto again = shells[0].run("ping -n -c 1 -W 2 " + to, console::Millis(30000));
+  std::cout << "  " << id << " " << nodes[0].first << " ping " << to
+            << " again: " << (again && again->second == 0 ? "answered" : "NO ANSWER") << "\n";
+  return ok && isolated && again && again->second == 0;
+}
+
 int run_federation_demo(const DemoOptions& opt) {
   const char* request_name = "request-webservice.yaml";
   const char* substrate_names[2] = {"substrate-pip1.yaml", "substrate-pip2.yaml"};
@@ -261,6 +455,24 @@ int run_federation_demo(const DemoOptions& opt) {
   federation::Options fo;
   fo.parallel = !opt.serial;
   fo.vnp_strategy = opt.strategy;
+  bool linux = opt.dataplane == "linux";
+  if (opt.dataplane == "auto") {
+    const std::string why = linux_unavailable();
+    linux = why.empty();
+    if (!linux)
+      std::cout << "(the Linux data plane needs root, `ip netns` and cgroup v1: " << why
+                << "; running on the simulation plugin instead)\n";
+  } else if (linux) {
+    if (const std::string why = linux_unavailable(); !why.empty()) {
+      std::cerr << "demo: --dataplane linux: " << why << "\n";
+      return 1;
+    }
+  } else if (opt.dataplane != "sim") {
+    std::cerr << "demo: --dataplane must be auto, linux or sim, not '" << opt.dataplane << "'\n";
+    return 1;
+  }
+  // Per-process tags and exchange: two demos at once never meet.
+  const std::string run_id = std::to_string(::getpid() % 1000000);
   for (int i = 0; i < 2; ++i) {
     flerd::Loaded s =
         flerd::read_string(embedded(substrate_names[i]), flerd::Format::kYaml, substrate_names[i]);
@@ -271,6 +483,12 @@ int run_federation_demo(const DemoOptions& opt) {
     federation::PipOptions p;
     p.name = "pip" + std::to_string(i + 1);
     p.substrate = std::move(s.document);
+    if (linux) {
+      embed::LinuxOptions lo;
+      lo.tag = "d" + run_id + (i == 0 ? "a" : "b");
+      lo.uplink = netlab::Uplink{"d" + run_id, "10.250.0." + std::to_string(i + 1) + "/16", ""};
+      p.linux_plugin = lo;
+    }
     fo.pips.push_back(std::move(p));
   }
 
@@ -284,13 +502,19 @@ int run_federation_demo(const DemoOptions& opt) {
   federation::LocalFederation& fed = **started;
   for (std::size_t i = 0; i < fed.pip_count(); ++i)
     std::cout << fed.pip_name(i) << "  " << fed.pip_url(i) << "  " << substrate_names[i] << ": "
-              << describe_substrate(fed.substrate(i)) << "; SQLite, simulation plugin\n";
+              << describe_substrate(fed.substrate(i)) << "; SQLite, "
+              << (linux ? "Linux data plane: lab " + fed.linux_plugin(i)->tag().str() +
+                              " of namespaces, tunnel bridge at 10.250.0." + std::to_string(i + 1)
+                        : std::string("simulation plugin"))
+              << "\n";
   std::cout << fed.vnp().name() << "  " << fed.vnp_url() << "  buys from " << fed.pip_name(0)
             << " and " << fed.pip_name(1) << " over HTTP (" << (opt.serial ? "serial" : "parallel")
             << " negotiation)\n";
   for (const auto& t : fed.transit())
     std::cout << "transit " << t.id << ": " << t.a << " <-> " << t.b << ", " << t.capacity
-              << " Mbps, identifiers (VLAN tags) " << t.first_identifier << "-" << t.last_identifier
+              << " Mbps, identifiers " << (linux ? "(VXLAN VNIs) " : "(VLAN tags) ")
+              << t.first_identifier << "-" << t.last_identifier
+              << (linux ? ", tunnel endpoints " + t.endpoint_a + " and " + t.endpoint_b : "")
               << "\n";
   // What the VNP learns of each PIP (paper 5.2): sums, never topology.
   for (std::size_t i = 0; i < fed.pip_count(); ++i) {
@@ -406,7 +630,13 @@ int run_federation_demo(const DemoOptions& opt) {
   // A console line through the relay chain (thesis 3.3.5): the customer
   // learns only the VNP's relay.
   bool echoed = false;
+  std::vector<std::string> second;  // the second VNet, when made
+  if (linux) {
+    echoed = show_dataplane(vnp, me, id, *st, &second);
+    for (const auto& v : second) (void)vnp.delete_vnet(me, v);
+  }
   for (const auto& e : st->elements) {
+    if (linux) break;
     if (e.kind != "node") continue;
     auto access = vnp.console(me, id, e.id);
     if (!access) {
@@ -486,6 +716,9 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--strategy", opt->strategy, "The VNP's mapping strategy (auto, mip, fast, ...)");
   cmd->add_flag("--serve", opt->serve,
                 "Keep the federation up (and print how to reach the VNP) until Enter");
+  cmd->add_option("--dataplane", opt->dataplane,
+                  "linux (the PIPs' substrates as namespaces on this machine; root), sim, or "
+                  "auto (linux where it can run)");
 #endif
   cmd->add_subcommand("list", "List the embedded example documents")->callback([] {
     for (const auto& [n, text] : embedded_files())
