@@ -582,6 +582,7 @@ Result<VNetStatus> Embedder::reembed(std::string_view net, const flerd::Document
   std::vector<Kind> kind;                          // per new unit
   std::vector<std::size_t> old_of;                 // per new unit: the old one (kept, changed)
   std::vector<std::size_t> adds, changes;          // new unit indices, in unit order
+  std::size_t gaining = 0;                         // changes[0, gaining) gain a node
   std::vector<std::size_t> removes;                // old unit indices, in unit order
   std::vector<char> old_touched;                   // per old unit: not kept
   std::map<std::string, std::size_t> old_element;  // id -> old element index
@@ -640,6 +641,19 @@ Result<VNetStatus> Embedder::reembed(std::string_view net, const flerd::Document
     }
     for (std::size_t j = 0; j < vp->units.size(); ++j)
       if (!matched[j]) removes.push_back(j);
+    // Make before break across changed units: the ones that gain a node
+    // (a node moving in) are updated before the ones that only lose or
+    // change nodes.
+    auto gains = [&](std::size_t i) {
+      const auto& was = vp->units[old_of[i]].unit.nodes;
+      return std::any_of(nv->units[i].unit.nodes.begin(), nv->units[i].unit.nodes.end(),
+                         [&](const UnitNode& n) {
+                           return std::none_of(was.begin(), was.end(),
+                                               [&](const UnitNode& o) { return o.id == n.id; });
+                         });
+    };
+    gaining = static_cast<std::size_t>(
+        std::stable_partition(changes.begin(), changes.end(), gains) - changes.begin());
     // Nothing changed on the substrate: nothing to call.
     if (adds.empty() && changes.empty() && removes.empty()) return snapshot(*vp);
 
@@ -745,6 +759,19 @@ Result<VNetStatus> Embedder::reembed(std::string_view net, const flerd::Document
     }
     return !code;
   };
+  // The gaining units first (see above), then the others.
+  auto update_phases = [&] {
+    const std::vector<std::size_t> first(changes.begin(),
+                                         changes.begin() + static_cast<std::ptrdiff_t>(gaining));
+    const std::vector<std::size_t> rest(changes.begin() + static_cast<std::ptrdiff_t>(gaining),
+                                        changes.end());
+    std::vector<char> ran_first(first.size(), 0), ran_rest(rest.size(), 0);
+    const bool ok = phase("update", first, &ran_first, update_unit) &&
+                    phase("update", rest, &ran_rest, update_unit);
+    for (std::size_t k = 0; k < first.size(); ++k) change_ran[k] = ran_first[k];
+    for (std::size_t k = 0; k < rest.size(); ++k) change_ran[gaining + k] = ran_rest[k];
+    return ok;
+  };
   auto remove_old = [&] {
     // Last unit first, one at a time, as in teardown.
     for (std::size_t k = removes.size(); k-- > 0;) {
@@ -758,9 +785,9 @@ Result<VNetStatus> Embedder::reembed(std::string_view net, const flerd::Document
     }
     return true;
   };
-  const bool ok =
-      phase("prepare", adds, &add_ran, prepare_unit) && phase("apply", adds, nullptr, apply_unit) &&
-      phase("update", changes, &change_ran, update_unit) && restore_nodes() && remove_old();
+  const bool ok = phase("prepare", adds, &add_ran, prepare_unit) &&
+                  phase("apply", adds, nullptr, apply_unit) && update_phases() && restore_nodes() &&
+                  remove_old();
 
   if (ok) {
     std::lock_guard lock(mu_);

@@ -144,9 +144,10 @@ class Embedder {
   //  - changed: used by both, content differs: plugin update(old, new).
   //  - removed: only the old mapping uses it: remove.
   // (A unit whose element now goes to another plugin is removed + added.)
-  // Order: prepare added, apply added, update changed, restore node power
-  // states, remove removed (make before break: a moving node runs on its new
-  // host before its old one goes). Each phase runs up to `parallelism` units
+  // Order: prepare added, apply added, update changed (first the units that
+  // gain a node, then the rest), restore node power states, remove removed
+  // (make before break: a moving node runs on its new host before its old
+  // one goes). Each phase runs up to `parallelism` units
   // at once; removal runs last unit first, one at a time.
   //
   // Node states are kept: every existing node on an added or changed unit is

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <iostream>
 #include <tuple>
 
 #include "flerd/vocabulary.h"
@@ -46,6 +48,24 @@ std::uint32_t fnv1a(const std::string& text) {
     h *= 16777619u;
   }
   return h;
+}
+
+// A link end's MAC: the same on every host the node may move to, so its
+// peers' ARP caches stay right across a migration (locally administered,
+// 40 bits of hash of VNet, node and interface).
+std::string endpoint_mac(const std::string& net, const std::string& node,
+                         const std::string& interface) {
+  const std::string key = net + '\n' + node + '\n' + interface;
+  const std::uint32_t a = fnv1a(key);
+  const std::uint32_t b = fnv1a(key + '#');
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "02:%02x:%02x:%02x:%02x:%02x", a >> 24, (a >> 16) & 255u,
+                (a >> 8) & 255u, a & 255u, b & 255u);
+  return buf;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 PowerState power_of(netlab::NodeState s) {
@@ -397,11 +417,13 @@ Result<netlab::LinkSpec> LinuxPlugin::link_spec(const EmbeddingUnit& unit,
     return Error::invalid(owner_text(unit, "link " + segment.link) +
                           ": it names transit hops but has no end at a transit stub");
   if (transit_owner) *transit_owner = owner;
+  std::lock_guard lock(mu_);
   for (const auto& [host, node, interface] : ends) {
     netlab::LinkEndpoint ep;
-    ep.node = node;
+    ep.node = instance_name_locked(unit.net, node, host);
     ep.interface = interface;
     ep.host = host;
+    ep.mac = endpoint_mac(unit.net, node, interface);
     spec.endpoints.push_back(std::move(ep));
   }
   return spec;
@@ -498,16 +520,12 @@ Status LinuxPlugin::apply(const EmbeddingUnit& unit) {
   }
   // Nodes first: a link's interfaces are moved into them. A transit stub is
   // no node: the tunnel bridge stands for it.
+  std::vector<std::pair<const UnitNode*, std::pair<std::string, std::string>>> moving;
   for (const auto& n : unit.nodes) {
     if (tv.stubs.count(n.id)) continue;
-    auto limits = node_limits(n, options_.pids_max);
-    if (!limits) return Error::invalid(owner_text(unit, "unit") + ": " + limits.error().message);
-    netlab::NodeSpec ns;
-    ns.net = unit.net;
-    ns.name = n.name();
-    ns.host = unit.substrate;
-    ns.limits = *limits;
-    if (Status s = lab_->create_node(ns); !s) return s;
+    std::optional<std::pair<std::string, std::string>> from;
+    if (Status s = create_instance(unit, n, &from); !s) return s;
+    if (from) moving.emplace_back(&n, *from);
   }
   for (const auto& p : links) {
     if (p.here)
@@ -519,6 +537,8 @@ Status LinuxPlugin::apply(const EmbeddingUnit& unit) {
         return Error(s.error().code,
                      owner_text(unit, "transit link " + p.link) + ": " + s.error().message);
   }
+  for (const auto& [n, from] : moving)
+    if (Status s = switch_over(unit, *n, from); !s) return s;
   // What is made stays until remove(): the embedder removes a failed unit
   // too (plugin.h), and remove is idempotent.
   return Status::Ok();
@@ -546,7 +566,7 @@ Status LinuxPlugin::remove(const EmbeddingUnit& unit) {
   }
   const TransitView tv = transit_view(unit);
   for (const auto& n : unit.nodes)
-    if (!tv.stubs.count(n.id)) errors.add(lab_->remove_node(unit.net, n.name()));
+    if (!tv.stubs.count(n.id)) errors.add(remove_instance(unit, n));
   if (!errors.text.empty()) return errors.status("removing " + unit.key());
   // Only once the kernel objects are gone is the VNI free for another link.
   std::lock_guard lock(mu_);
@@ -575,8 +595,9 @@ Status LinuxPlugin::update(const EmbeddingUnit& from, const EmbeddingUnit& to) {
     }
     return std::make_pair(nodes, links);
   };
-  if (from.net != to.net || from.substrate != to.substrate || shape(from) != shape(to))
+  if (from.net != to.net || from.substrate != to.substrate)
     return EmbeddingPlugin::update(from, to);
+  if (shape(from) != shape(to)) return update_structure(from, to);
   // Validates `to` (and keeps the links' VNIs: same holders).
   if (Status s = prepare(to); !s) return s;
   const TransitView tv = transit_view(to);
@@ -584,7 +605,7 @@ Status LinuxPlugin::update(const EmbeddingUnit& from, const EmbeddingUnit& to) {
     if (tv.stubs.count(n.id)) continue;
     auto limits = node_limits(n, options_.pids_max);
     if (!limits) return Error::invalid(owner_text(to, "unit") + ": " + limits.error().message);
-    if (Status s = lab_->set_limits(to.net, n.name(), *limits); !s)
+    if (Status s = lab_->set_limits(to.net, here(to, n), *limits); !s)
       return Error(s.error().code,
                    owner_text(to, "node " + n.id) + ": new limits: " + s.error().message);
   }
@@ -611,11 +632,217 @@ Status LinuxPlugin::update(const EmbeddingUnit& from, const EmbeddingUnit& to) {
   return Status::Ok();
 }
 
+// Nodes came, went or moved, or links changed their ends: only what differs
+// is touched, so the nodes that stay keep running with their addresses.
+Status LinuxPlugin::update_structure(const EmbeddingUnit& from, const EmbeddingUnit& to) {
+  std::lock_guard serial(update_mu_);
+  if (Status s = prepare(to); !s) return s;
+  const TransitView tv_to = transit_view(to);
+  const TransitView tv_from = transit_view(from);
+  std::set<std::string> before, after;
+  for (const auto& n : from.nodes)
+    if (!tv_from.stubs.count(n.id)) before.insert(n.id);
+  for (const auto& n : to.nodes)
+    if (!tv_to.stubs.count(n.id)) after.insert(n.id);
+  // Nodes that stay: new limits; nodes that come: new instances.
+  std::vector<std::pair<const UnitNode*, std::pair<std::string, std::string>>> moving;
+  for (const auto& n : to.nodes) {
+    if (!after.count(n.id)) continue;
+    if (before.count(n.id)) {
+      auto limits = node_limits(n, options_.pids_max);
+      if (!limits) return Error::invalid(owner_text(to, "unit") + ": " + limits.error().message);
+      if (Status s = lab_->set_limits(to.net, here(to, n), *limits); !s)
+        return Error(s.error().code,
+                     owner_text(to, "node " + n.id) + ": new limits: " + s.error().message);
+      continue;
+    }
+    std::optional<std::pair<std::string, std::string>> came_from;
+    if (Status s = create_instance(to, n, &came_from); !s) return s;
+    if (came_from) moving.emplace_back(&n, *came_from);
+  }
+  // Links: each host part reconciled with the new ends (new ones made, gone
+  // ones deleted, the rest untouched); the tunnel bridge's part follows its
+  // owner.
+  std::set<std::string> links_now;
+  for (const auto& seg : to.segments) {
+    if (seg.ends.empty()) continue;
+    links_now.insert(seg.link);
+    auto v = vni(to.net, seg.link);
+    if (!v) return Error::conflict(owner_text(to, "link " + seg.link) + ": no VNI reserved");
+    std::string owner;
+    auto spec = link_spec(to, seg, *v, &owner);
+    if (!spec) return spec.error();
+    if (Status s = lab_->reconcile_link(*spec, to.substrate); !s)
+      return Error(s.error().code, owner_text(to, "link " + seg.link) + ": " + s.error().message);
+    if (owner == to.substrate && !spec->transit.empty()) {
+      Status s = lab_->attach_transit(*spec);
+      if (!s && s.error().message.find("attached already") != std::string::npos)
+        s = lab_->update_link_peers(*spec, netlab::kTunnelBridge);
+      if (!s)
+        return Error(s.error().code,
+                     owner_text(to, "transit link " + seg.link) + ": " + s.error().message);
+    }
+  }
+  for (const auto& seg : from.segments) {
+    if (seg.ends.empty() || links_now.count(seg.link)) continue;
+    // The link no longer ends here.
+    auto v = vni(from.net, seg.link);
+    if (!v) continue;
+    std::string owner;
+    auto spec = link_spec(from, seg, *v, &owner);
+    if (!spec) return spec.error();
+    if (Status s = lab_->detach_link(*spec, from.substrate); !s) return s;
+    if (owner == from.substrate)
+      if (Status s = lab_->detach_transit(*spec); !s) return s;
+  }
+  for (const auto& [n, came_from] : moving)
+    if (Status s = switch_over(to, *n, came_from); !s) return s;
+  // Nodes that went: their link ends are gone already.
+  for (const auto& n : from.nodes)
+    if (before.count(n.id) && !after.count(n.id))
+      if (Status s = remove_instance(from, n); !s) return s;
+  std::lock_guard lock(mu_);
+  for (const auto& seg : from.segments) {
+    if (links_now.count(seg.link)) continue;
+    auto it = vnis_.find({from.net, seg.link});
+    if (it == vnis_.end()) continue;
+    it->second.holders.erase(from.substrate);
+    if (it->second.holders.empty()) {
+      vni_owner_.erase(it->second.vni);
+      vnis_.erase(it);
+    }
+  }
+  return Status::Ok();
+}
+
+// --- instances and migration --------------------------------------------------
+
+std::string LinuxPlugin::instance_name_locked(const std::string& net, const std::string& node,
+                                              const std::string& host) const {
+  auto it = instances_.find({net, node});
+  if (it == instances_.end() || it->second.empty()) return node;
+  if (auto h = it->second.find(host); h != it->second.end()) return h->second;
+  return node + "@" + host;
+}
+
+std::optional<std::string> LinuxPlugin::instance(const std::string& net, const std::string& node,
+                                                 const std::string& host) const {
+  std::lock_guard lock(mu_);
+  auto it = instances_.find({net, node});
+  if (it == instances_.end()) return std::nullopt;
+  auto h = it->second.find(host);
+  if (h == it->second.end()) return std::nullopt;
+  return h->second;
+}
+
+std::string LinuxPlugin::here(const EmbeddingUnit& unit, const UnitNode& node) const {
+  return instance(unit.net, node.name(), unit.substrate).value_or(node.name());
+}
+
+std::vector<LinuxPlugin::Migration> LinuxPlugin::migrations() const {
+  std::lock_guard lock(mu_);
+  return migrations_;
+}
+
+Status LinuxPlugin::create_instance(const EmbeddingUnit& unit, const UnitNode& n,
+                                    std::optional<std::pair<std::string, std::string>>* from) {
+  auto limits = node_limits(n, options_.pids_max);
+  if (!limits) return Error::invalid(owner_text(unit, "unit") + ": " + limits.error().message);
+  netlab::NodeSpec ns;
+  ns.net = unit.net;
+  ns.host = unit.substrate;
+  ns.hostname = n.name();
+  ns.limits = *limits;
+  {
+    std::lock_guard lock(mu_);
+    ns.name = instance_name_locked(unit.net, n.name(), unit.substrate);
+    auto& at = instances_[{unit.net, n.name()}];
+    for (const auto& [host, name] : at)
+      if (host != unit.substrate) *from = std::make_pair(host, name);
+    at[unit.substrate] = ns.name;
+  }
+  if (Status s = lab_->create_node(ns); !s) {
+    std::lock_guard lock(mu_);
+    auto it = instances_.find({unit.net, n.name()});
+    if (it != instances_.end()) {
+      it->second.erase(unit.substrate);
+      if (it->second.empty()) instances_.erase(it);
+    }
+    return s;
+  }
+  return Status::Ok();
+}
+
+Status LinuxPlugin::remove_instance(const EmbeddingUnit& unit, const UnitNode& n) {
+  const std::string name = here(unit, n);
+  if (Status s = lab_->remove_node(unit.net, name); !s) return s;
+  std::lock_guard lock(mu_);
+  auto it = instances_.find({unit.net, n.name()});
+  if (it != instances_.end()) {
+    it->second.erase(unit.substrate);
+    if (it->second.empty()) instances_.erase(it);
+  }
+  return Status::Ok();
+}
+
+Status LinuxPlugin::repoint_peers(const EmbeddingUnit& unit, const UnitNode& node) {
+  for (const auto& seg : unit.segments) {
+    if (!std::any_of(seg.ends.begin(), seg.ends.end(),
+                     [&](const LinkEnd& e) { return e.node == node.id; }))
+      continue;
+    auto v = vni(unit.net, seg.link);
+    if (!v) continue;
+    auto spec = link_spec(unit, seg, *v);
+    if (!spec) return spec.error();
+    // Every host that has a part of the link (the old one among them, until
+    // its unit is updated), the tunnel bridge too.
+    for (const auto& h : lab_->link_hosts(unit.net, seg.link)) {
+      if (h == unit.substrate) continue;
+      if (Status s = lab_->update_link_peers(*spec, h); !s) return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status LinuxPlugin::switch_over(const EmbeddingUnit& unit, const UnitNode& node,
+                                const std::pair<std::string, std::string>& from) {
+  const std::string now = here(unit, node);
+  const std::string what = owner_text(unit, "moving node " + node.id) + " from " + from.first;
+  auto state = lab_->node_state(unit.net, from.second);
+  if (!state) return Error(state.error().code, what + ": " + state.error().message);
+  const auto t0 = std::chrono::steady_clock::now();
+  // Downtime starts: the old instance stops running and sending.
+  if (*state == netlab::NodeState::kRunning)
+    if (Status s = lab_->suspend_node(unit.net, from.second); !s)
+      return Error(s.error().code, what + ": " + s.error().message);
+  if (*state != netlab::NodeState::kAbsent) {
+    if (Status s = lab_->copy_addresses(unit.net, from.second, now); !s) return s;
+    const std::string old_ns = lab_->netns_of(unit.net, from.second);
+    for (const auto& i : node.interfaces) (void)netlab::ip(old_ns, {"link", "set", i, "down"});
+  }
+  if (Status s = repoint_peers(unit, node); !s)
+    return Error(s.error().code, what + ": " + s.error().message);
+  if (*state == netlab::NodeState::kRunning || *state == netlab::NodeState::kSuspended) {
+    if (Status s = lab_->start_node(unit.net, now); !s)
+      return Error(s.error().code, what + ": " + s.error().message);
+    if (*state == netlab::NodeState::kSuspended)
+      if (Status s = lab_->suspend_node(unit.net, now); !s)
+        return Error(s.error().code, what + ": " + s.error().message);
+  }
+  Migration m{unit.net, node.id, from.first, unit.substrate, ms_since(t0)};
+  std::cerr << "linux plugin " << tag().str() << ": moved node " << node.id << " of " << unit.net
+            << " from " << from.first << " to " << unit.substrate << ", downtime " << m.downtime_ms
+            << " ms\n";
+  std::lock_guard lock(mu_);
+  migrations_.push_back(std::move(m));
+  return Status::Ok();
+}
+
 // --- nodes ------------------------------------------------------------------
 
 Status LinuxPlugin::act(const EmbeddingUnit& unit, const UnitNode& node, NodeAction action) {
   if (transit_view(unit).stubs.count(node.id)) return Status::Ok();  // the tunnel is always up
-  const std::string& n = node.name();
+  const std::string n = here(unit, node);
   switch (action) {
     case NodeAction::kStart: return lab_->start_node(unit.net, n);
     case NodeAction::kStop: return lab_->stop_node(unit.net, n);
@@ -631,7 +858,7 @@ Status LinuxPlugin::act(const EmbeddingUnit& unit, const UnitNode& node, NodeAct
 
 Result<PowerState> LinuxPlugin::status(const EmbeddingUnit& unit, const UnitNode& node) {
   if (transit_view(unit).stubs.count(node.id)) return PowerState::kRunning;
-  auto st = lab_->node_state(unit.net, node.name());
+  auto st = lab_->node_state(unit.net, here(unit, node));
   if (!st) return st.error();
   if (*st == netlab::NodeState::kAbsent)
     return Error::not_found("node " + node.id + " of " + unit.net + " does not exist on " +
@@ -667,7 +894,7 @@ Result<console::Connector> LinuxPlugin::console(const EmbeddingUnit& unit, const
                               " is where a transit link continues at another provider; it has "
                               "no console");
   reap_consoles(false);
-  auto st = lab_->node_state(unit.net, node.name());
+  auto st = lab_->node_state(unit.net, here(unit, node));
   if (!st) return st.error();
   if (*st != netlab::NodeState::kRunning)
     return Error::conflict("node " + node.id + " of " + unit.net + " is " + netlab::to_string(*st) +
@@ -676,7 +903,7 @@ Result<console::Connector> LinuxPlugin::console(const EmbeddingUnit& unit, const
   // the plugin is gone.
   std::weak_ptr<LinuxPlugin> self = weak_from_this();
   const std::string net = unit.net;
-  const std::string name = node.name();
+  const std::string name = here(unit, node);
   return console::Connector([self, net, name]() -> Result<console::Channel> {
     auto plugin = self.lock();
     if (!plugin) return Error::unavailable("the linux plugin has stopped");

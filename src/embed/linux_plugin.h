@@ -42,6 +42,30 @@
 // (LinuxOptions::uplink) refuses transit links in prepare. Provisioning
 // actions on a stub do nothing, its status is running, it has no console.
 //
+// Migration inside the PIP (CloudNet paper 4.2.1, issue 8). A virtual node
+// runs as one instance per substrate host: under its own name where it was
+// first created, as "<name>@<host>" where it moved to, so the old and the new
+// instance exist side by side. When a unit gains a node that has an
+// instance on another host (apply of an added unit, or update of a changed
+// one; the embedder updates units that gain nodes before the others), the
+// move is make-before-break:
+//   1. the new instance is created with the same limits, and its link ends
+//      are made on the new host with the same MAC addresses (derived from
+//      VNet, node and interface, so peers' ARP caches stay right);
+//   2. switch-over, the measured downtime: the old instance is frozen (cgroup
+//      freezer) and its interfaces taken down, its addresses and routes are
+//      copied to the new one, every other host of its links (and the tunnel
+//      bridge) is pointed at the new host, and the new instance is started
+//      if the old one ran (suspended again if it was suspended);
+//   3. the old instance goes when the unit that lost it is updated or
+//      removed.
+// What survives a move: the node's identity, limits, interface MACs,
+// addresses and routes. What does not: its processes and their memory (no
+// CRIU in this kernel); the new instance starts its init afresh. There is
+// no per-node root filesystem yet, so there are no files to carry over.
+// migrations() lists every move with its downtime; the operator's log
+// (stderr) gets one line each.
+//
 // VNIs. One VXLAN network identifier per virtual link, chosen in prepare and
 // shared by every unit of the link (each host's part must use the same):
 // the start value is derived from the VNet and link ids (FNV-1a into
@@ -146,6 +170,15 @@ class LinuxPlugin final : public EmbeddingPlugin, public std::enable_shared_from
   // Everything of the tag: nodes, links, substrate (netlab::cleanup).
   Status cleanup();
 
+  // A node's instance on a substrate host (above), if it has one there.
+  std::optional<std::string> instance(const std::string& net, const std::string& node,
+                                      const std::string& host) const;
+  struct Migration {
+    std::string net, node, from, to;  // substrate hosts
+    double downtime_ms = 0;           // old instance frozen -> new one reachable and started
+  };
+  std::vector<Migration> migrations() const;
+
   // `cloudnetd pip --cleanup`: removes every kernel object of `tag`.
   static Status cleanup_tag(const std::string& tag);
 
@@ -167,12 +200,36 @@ class LinuxPlugin final : public EmbeddingPlugin, public std::enable_shared_from
                                      std::uint32_t vni, std::string* transit_owner = nullptr) const;
   void reap_consoles(bool wait);
 
+  // The instance name of `node` on `host`: the one there, else its name if
+  // it has no instance anywhere, else "<name>@<host>"; mu_ held.
+  std::string instance_name_locked(const std::string& net, const std::string& node,
+                                   const std::string& host) const;
+  // The instance on the unit's host, or the node's name if none is known.
+  std::string here(const EmbeddingUnit& unit, const UnitNode& node) const;
+  // Creates the node's instance on the unit's host (stopped). *from: the
+  // host and instance it has elsewhere, when it is moving in.
+  Status create_instance(const EmbeddingUnit& unit, const UnitNode& node,
+                         std::optional<std::pair<std::string, std::string>>* from);
+  Status remove_instance(const EmbeddingUnit& unit, const UnitNode& node);
+  Status update_structure(const EmbeddingUnit& from, const EmbeddingUnit& to);
+  // Step 2 above, for a node whose new instance and link ends exist.
+  Status switch_over(const EmbeddingUnit& unit, const UnitNode& node,
+                     const std::pair<std::string, std::string>& from);
+  // Points every other host with a part of the unit's links of `node` (and
+  // the tunnel bridge) at their ends' current hosts.
+  Status repoint_peers(const EmbeddingUnit& unit, const UnitNode& node);
+
   const LinuxOptions options_;
   std::unique_ptr<netlab::Lab> lab_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, VniEntry> vnis_;  // (net, link)
   std::map<std::uint32_t, std::pair<std::string, std::string>> vni_owner_;
   std::vector<pid_t> consoles_;  // shells to reap
+  // (net, node) -> host -> instance name.
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::string>> instances_;
+  std::vector<Migration> migrations_;
+  // Structural updates one at a time: a move touches two hosts' units.
+  std::mutex update_mu_;
 };
 
 }  // namespace cloudnet::embed

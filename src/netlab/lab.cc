@@ -56,6 +56,9 @@ std::string endpoint_mac(std::uint32_t vni, std::size_t index) {
   return buf;
 }
 
+// Whether namespace ns has an interface dev (defined with the links below).
+bool has_link(const std::string& ns, const std::string& dev);
+
 void close_all(const std::vector<int>& fds) {
   for (int f : fds) ::close(f);
 }
@@ -304,6 +307,47 @@ Status Lab::set_limits(const std::string& net, const std::string& name, const Li
   Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
   if (!cg.exists()) return Error::not_found("virtual node " + net + "/" + name + " is not created");
   return cg.set_limits(limits);
+}
+
+Status Lab::copy_addresses(const std::string& net, const std::string& from, const std::string& to) {
+  const std::string what = "copying addresses of " + net + "/" + from + " to " + to;
+  const std::string src = node_netns(tag_, net, from);
+  const std::string dst = node_netns(tag_, net, to);
+  auto addrs = run_ok({"ip", "-n", src, "-j", "addr", "show"});
+  if (!addrs) return Error(addrs.error().code, what + ": " + addrs.error().message);
+  auto j = nlohmann::json::parse(*addrs, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) return Error::parse(what + ": unexpected `ip -j addr`");
+  for (const auto& dev : j) {
+    const std::string name = dev.value("ifname", std::string());
+    if (name.empty() || name == "lo" || !has_link(dst, name)) continue;
+    for (const auto& a : dev.value("addr_info", nlohmann::json::array())) {
+      if (a.value("family", std::string()) != "inet" || a.value("scope", std::string()) != "global")
+        continue;
+      const std::string cidr =
+          a.value("local", std::string()) + "/" + std::to_string(a.value("prefixlen", 32));
+      if (auto st = ip(dst, {"addr", "replace", cidr, "dev", name}); !st)
+        return Error(st.error().code, what + ": " + st.error().message);
+    }
+  }
+  // Routes the node added itself (a default route, static routes); the
+  // kernel's own come with the addresses.
+  auto routes = run_ok({"ip", "-n", src, "-j", "route", "show"});
+  if (!routes) return Error(routes.error().code, what + ": " + routes.error().message);
+  auto r = nlohmann::json::parse(*routes, nullptr, false);
+  if (r.is_discarded() || !r.is_array()) return Error::parse(what + ": unexpected `ip -j route`");
+  for (const auto& route : r) {
+    if (route.value("protocol", std::string()) == "kernel") continue;
+    const std::string dev = route.value("dev", std::string());
+    if (dev.empty() || !has_link(dst, dev)) continue;
+    std::vector<std::string> args = {"route", "replace",
+                                     route.value("dst", std::string("default"))};
+    if (route.contains("gateway"))
+      args.insert(args.end(), {"via", route["gateway"].get<std::string>()});
+    args.insert(args.end(), {"dev", dev});
+    if (auto st = ip(dst, args); !st)
+      return Error(st.error().code, what + ": " + st.error().message);
+  }
+  return Status::Ok();
 }
 
 Status Lab::remove_node(const std::string& net, const std::string& name) {
@@ -594,27 +638,113 @@ Status Lab::attach_link(const LinkSpec& spec, const std::string& host) {
   if (auto st = ip(host_netns, {"link", "set", vx, "up"}); !st) return fail(st);
   // One macvlan (bridge mode) per local endpoint on that device, moved into
   // the node: endpoints on one host switch locally, the others tunnel.
-  for (const auto& e : local) {
-    if (auto st = ip(host_netns, {"link", "add", e.tmp, "link", vx, "address", e.mac, "type",
-                                  "macvlan", "mode", "bridge"});
-        !st)
-      return fail(st);
-    if (auto st = ip(host_netns, {"link", "set", e.tmp, "netns", e.node_netns}); !st)
-      return fail(st);
-    if (auto st = ip(e.node_netns, {"link", "set", e.tmp, "name", e.spec.interface}); !st)
-      return fail(st);
-    ++made;  // from here on the interface is this link's
-    const std::string& dev = e.spec.interface;
-    if (!e.spec.address.empty())
-      if (auto st = ip(e.node_netns, {"addr", "add", e.spec.address, "dev", dev}); !st)
-        return fail(st);
-    if (spec.bandwidth_mbps)
-      if (auto st = tc(e.node_netns, tbf_args(dev, *spec.bandwidth_mbps)); !st) return fail(st);
-    if (auto st = ip(e.node_netns, {"link", "set", dev, "up"}); !st) return fail(st);
-  }
+  for (const auto& e : local)
+    if (auto st = make_endpoint(spec, e, host_netns, &made); !st) return fail(st);
   std::lock_guard lock(mu_);
   links_[key].parts[host_netns].complete = true;
   return Status::Ok();
+}
+
+Status Lab::make_endpoint(const LinkSpec& spec, const EndpointRecord& e,
+                          const std::string& host_netns, std::size_t* made) {
+  const std::string vx = vxlan_name(spec.vni);
+  if (auto st = ip(host_netns, {"link", "add", e.tmp, "link", vx, "address", e.mac, "type",
+                                "macvlan", "mode", "bridge"});
+      !st)
+    return st;
+  if (auto st = ip(host_netns, {"link", "set", e.tmp, "netns", e.node_netns}); !st) return st;
+  if (auto st = ip(e.node_netns, {"link", "set", e.tmp, "name", e.spec.interface}); !st) return st;
+  ++*made;  // from here on the interface is this link's
+  const std::string& dev = e.spec.interface;
+  if (!e.spec.address.empty())
+    if (auto st = ip(e.node_netns, {"addr", "add", e.spec.address, "dev", dev}); !st) return st;
+  if (spec.bandwidth_mbps)
+    if (auto st = tc(e.node_netns, tbf_args(dev, *spec.bandwidth_mbps)); !st) return st;
+  return ip(e.node_netns, {"link", "set", dev, "up"});
+}
+
+std::vector<std::string> Lab::link_hosts(const std::string& net, const std::string& name) const {
+  std::vector<std::string> out;
+  std::lock_guard lock(mu_);
+  auto it = links_.find(link_key(net, name));
+  if (it == links_.end() || !substrate_) return out;
+  for (const auto& [ns, part] : it->second.parts)
+    for (const auto& n : substrate_->nodes)
+      if (n.netns == ns) out.push_back(n.gateway ? std::string(kTunnelBridge) : n.element);
+  return out;
+}
+
+Status Lab::reconcile_link(const LinkSpec& spec, const std::string& host) {
+  std::string what = link_what("reconciling", spec.net, spec.name, spec.vni);
+  what += " on ";
+  what += host;
+  const std::string key = link_key(spec.net, spec.name);
+  std::string host_netns;
+  std::vector<EndpointRecord> wanted;  // the spec's endpoints on this host
+  std::vector<EndpointRecord> have;    // the part's
+  bool part = false;
+  {
+    std::lock_guard lock(mu_);
+    auto ends = resolve_locked(spec, what);
+    if (!ends) return ends.error();
+    const LabNode* h = substrate_->find(host);
+    if (!h || h->hub) return Error::not_found(what + ": no substrate host '" + host + "'");
+    host_netns = h->netns;
+    for (auto& e : *ends)
+      if (e.host_netns == host_netns) wanted.push_back(std::move(e));
+    auto it = links_.find(key);
+    if (it != links_.end() && it->second.spec.vni != spec.vni)
+      return Error::conflict(what + ": the link has VNI " + std::to_string(it->second.spec.vni));
+    if (it != links_.end() && it->second.parts.count(host_netns)) {
+      part = true;
+      have = it->second.parts[host_netns].ends;
+    }
+  }
+  if (!part) return wanted.empty() ? Status::Ok() : attach_link(spec, host);
+  if (wanted.empty()) return detach_link(spec, host);
+  auto same = [](const EndpointRecord& a, const EndpointRecord& b) {
+    return a.spec.node == b.spec.node && a.spec.interface == b.spec.interface;
+  };
+  std::vector<EndpointRecord> kept;
+  for (const auto& e : have) {
+    if (std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) { return same(e, w); })) {
+      kept.push_back(e);
+      continue;
+    }
+    // An end that left this host (its node moved or went).
+    if (netns_exists(e.node_netns) && has_link(e.node_netns, e.spec.interface))
+      if (auto st = ip(e.node_netns, {"link", "delete", e.spec.interface}); !st)
+        return Error(st.error().code, what + ": " + st.error().message);
+  }
+  for (const auto& w : wanted) {
+    if (std::any_of(have.begin(), have.end(), [&](const auto& e) { return same(e, w); })) continue;
+    {
+      std::lock_guard lock(mu_);
+      const NodeRecord* n = find_node(spec.net, w.spec.node);
+      if (!n || !n->cgroup)
+        return Error::not_found(what + ": virtual node " + spec.net + "/" + w.spec.node +
+                                " is not created");
+    }
+    if (has_link(w.node_netns, w.spec.interface))
+      return Error::conflict(what + ": virtual node " + spec.net + "/" + w.spec.node +
+                             " has an interface " + w.spec.interface + " already");
+    std::size_t made = 0;
+    if (auto st = make_endpoint(spec, w, host_netns, &made); !st) {
+      // Only this end's interfaces go; the device and the other ends stay.
+      for (const auto& [ns, dev] : {std::pair{w.node_netns, made ? w.spec.interface : w.tmp},
+                                    std::pair{w.node_netns, w.tmp}, std::pair{host_netns, w.tmp}})
+        if (netns_exists(ns) && has_link(ns, dev)) (void)ip(ns, {"link", "delete", dev});
+      return Error(st.error().code, what + ": " + st.error().message);
+    }
+    kept.push_back(w);
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto& rec = links_[key];
+    rec.spec = spec;
+    rec.parts[host_netns].ends = kept;
+  }
+  return update_link_peers(spec, host);
 }
 
 Status Lab::detach_link(const std::string& net, const std::string& name, const std::string& host) {

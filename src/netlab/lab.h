@@ -170,6 +170,11 @@ class Lab {
   Status suspend_node(const std::string& net, const std::string& name);
   Status resume_node(const std::string& net, const std::string& name);
   Status set_limits(const std::string& net, const std::string& name, const Limits& limits);
+  // The IPv4 addresses (scope global) of `from`'s interfaces onto the
+  // interfaces of the same name of `to`, and the routes `from` added
+  // itself: the network state a migrating node keeps (its processes do not:
+  // no checkpointing in this kernel).
+  Status copy_addresses(const std::string& net, const std::string& from, const std::string& to);
   // From the kernel: no namespace -> absent; no process -> stopped; freezer
   // FROZEN -> suspended; else running.
   Result<NodeState> node_state(const std::string& net, const std::string& name) const;
@@ -231,6 +236,17 @@ class Lab {
   Status attach_transit(const LinkSpec& spec);
   // Removes the tunnel bridge's part. Idempotent.
   Status detach_transit(const LinkSpec& spec);
+  // The substrate hosts (ids; kTunnelBridge for the tunnel bridge) that have
+  // a part of the link.
+  std::vector<std::string> link_hosts(const std::string& net, const std::string& name) const;
+  // Brings the host's part in line with `spec` without touching the ends
+  // that stay (their addresses, set inside the node, survive): ends no
+  // longer on this host are deleted, new ones made (their nodes must be
+  // created), the replication entries follow (update_link_peers). No part
+  // yet: attach_link; no end here any more: detach_link. This is how a
+  // migrating node's endpoint moves (make before break: reconcile the new
+  // host, then the old one, then update_link_peers on the others).
+  Status reconcile_link(const LinkSpec& spec, const std::string& host);
   // Every host's part (and the tunnel bridge's for a transit link); all or
   // nothing.
   Status create_link(const LinkSpec& spec);
@@ -275,6 +291,10 @@ class Lab {
   // Endpoints with their hosts and names; mu_ held.
   Result<std::vector<EndpointRecord>> resolve_locked(const LinkSpec& spec,
                                                      const std::string& what) const;
+  // One end's macvlan on the host's VXLAN device, moved into its node,
+  // addressed, shaped and up; *made counts it once it is in the node.
+  Status make_endpoint(const LinkSpec& spec, const EndpointRecord& e, const std::string& host_netns,
+                       std::size_t* made);
   void undo_part(std::uint32_t vni, const std::string& host_netns,
                  const std::vector<EndpointRecord>& ends, std::size_t made);
 

@@ -313,7 +313,7 @@ Result<SubstratePlan> plan_substrate(const flerd::Document& doc, const Tag& tag,
     }
     if (at < 0) return Error::invalid("uplink host '" + u.host + "' is not a substrate node");
     LabNode gw;
-    gw.identifier = "tunnel-bridge";
+    gw.identifier = kTunnelBridge;
     gw.type = "/node/gateway";
     gw.gateway = true;
     gw.netns = prefix(tag) + "g";

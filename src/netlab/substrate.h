@@ -81,6 +81,8 @@ struct Uplink {
 
 // "cn-ix-<exchange>"
 std::string exchange_netns(std::string_view exchange);
+// The tunnel bridge's identifier: Lab calls that take a host take it too.
+inline constexpr const char* kTunnelBridge = "tunnel-bridge";
 // The tunnel bridge's device towards the exchange, and the exchange's towards it.
 inline constexpr const char* kUplinkDevice = "up0";
 std::string exchange_device(const Tag& tag);  // "x-<tag>"

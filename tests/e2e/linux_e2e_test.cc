@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -264,6 +265,76 @@ TEST_F(LinuxE2E, VNetOverHttpForwardsPacketsAndLeavesNothing) {
   left = netlab::find_leftovers(&*tag_);
   ASSERT_TRUE(left.ok());
   EXPECT_TRUE(left->empty()) << left->describe();
+}
+
+// Migration inside the PIP (issue 8): a modify pins VHost1 to another host,
+// the PIP re-maps and the linux plugin moves it make-before-break. Its link
+// keeps working afterwards without the customer touching anything: the new
+// instance has the old one's addresses and MAC. The downtime is measured and
+// reported in the operator's log.
+TEST_F(LinuxE2E, ModifyMigratesANodeAndItsLinkKeepsWorking) {
+  const std::string fixtures = std::string(CLOUDNET_SOURCE_DIR) + "/tests/fixtures/lab/";
+  write_text(dir_ + "/substrate.yaml", read_text(fixtures + "substrate-3hosts.yaml"));
+  ASSERT_TRUE(daemon_->start());
+  http::ClientOptions co;
+  co.base_url = daemon_->url();
+  co.bearer_token = "alice-token";
+  co.read_timeout = 60s;
+  auto client = api::RemoteProvider::create(co);
+  ASSERT_TRUE(client.ok());
+  auto& alice = **client;
+  auto before = flerd::read_file(fixtures + "request-move-before.yaml");
+  ASSERT_TRUE(before.ok()) << before.diagnostics.format();
+  auto v = alice.create_vnet(kAnyone, before.document, {.ttl_s = 0, .confirm = true});
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  ASSERT_TRUE(alice.provision(kAnyone, v->id, roles::Action::kStart, "").ok());
+  const std::string ns1 = netlab::node_netns(*tag_, v->id, "VHost1");
+  const std::string ns2 = netlab::node_netns(*tag_, v->id, "VHost2");
+  ASSERT_TRUE(netlab::netns_exists(ns1)) << ns1;
+  ASSERT_TRUE(in_node(ns1, {"ip", "addr", "add", "192.168.62.1/24", "dev", "eth0"}));
+  ASSERT_TRUE(in_node(ns2, {"ip", "addr", "add", "192.168.62.2/24", "dev", "eth0"}));
+  ASSERT_TRUE(in_node(ns1, {"ip", "route", "add", "10.99.0.0/16", "via", "192.168.62.2"}));
+  ASSERT_TRUE(in_node(ns2, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.62.1"}));
+  auto mac = netlab::run_ok({"ip", "-n", ns1, "-br", "link", "show", "eth0"});
+  ASSERT_TRUE(mac.ok());
+
+  auto after = flerd::read_file(fixtures + "request-move-after.yaml");
+  ASSERT_TRUE(after.ok()) << after.diagnostics.format();
+  auto m = alice.modify_vnet(kAnyone, v->id, after.document);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  auto st = alice.status(kAnyone, v->id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->state, "running") << st->detail;
+  // The new instance on H3; the old one is gone.
+  const std::string moved = netlab::node_netns(*tag_, v->id, "VHost1@s:h3");
+  EXPECT_TRUE(netlab::netns_exists(moved)) << moved;
+  EXPECT_FALSE(netlab::netns_exists(ns1)) << "the old instance outlived the move";
+  EXPECT_TRUE(netlab::netns_exists(ns2)) << "VHost2 did not have to move";
+  // Same addresses, route and MAC; the link works both ways at once.
+  auto moved_mac = netlab::run_ok({"ip", "-n", moved, "-br", "link", "show", "eth0"});
+  ASSERT_TRUE(moved_mac.ok());
+  EXPECT_EQ(moved_mac->substr(moved_mac->find("02:"), 17), mac->substr(mac->find("02:"), 17));
+  EXPECT_TRUE(in_node(ns2, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.62.1"}));
+  EXPECT_TRUE(in_node(moved, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.62.2"}));
+  EXPECT_TRUE(in_node(moved, {"sh", "-c", "ip route | grep -q '10.99.0.0/16 via 192.168.62.2'"}));
+  // A node action reaches the new instance, and the hostname stayed.
+  ASSERT_TRUE(alice.provision(kAnyone, v->id, roles::Action::kSuspend, "c:vhost1").ok());
+  auto frozen =
+      netlab::run_ok({"cat", "/sys/fs/cgroup/freezer/cloudnet/" + tag_->str() + "/" +
+                                 netlab::node_key(v->id, "VHost1@s:h3") + "/freezer.state"});
+  ASSERT_TRUE(frozen.ok()) << frozen.error().message;
+  EXPECT_EQ(frozen->substr(0, 6), "FROZEN");
+  ASSERT_TRUE(alice.provision(kAnyone, v->id, roles::Action::kResume, "c:vhost1").ok());
+  const std::string log = daemon_->log();
+  EXPECT_NE(log.find("moved node c:vhost1"), std::string::npos) << log;
+  const auto at = log.find("downtime ");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string downtime = log.substr(at + 9, log.find('\n', at) - at - 9);
+  std::cout << "migration of VHost1 from H1 to H3: downtime " << downtime << "\n";
+  RecordProperty("migration_downtime", downtime);
+
+  ASSERT_TRUE(alice.delete_vnet(kAnyone, v->id).ok());
+  EXPECT_TRUE(node_namespaces().empty());
 }
 
 // kill -9 with a running VNet: the restarted daemon's linux plugin removes
