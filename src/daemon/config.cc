@@ -423,8 +423,8 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
     p.plugins.simulation = false;
     if (YAML::Node lx = n["linux"]) {
       // The Linux data plane on a lab substrate (embed/linux_plugin.h).
-      if (Status s =
-              only_keys(c, lx, "plugins.linux", {"enabled", "tag", "type_prefixes", "uplink"});
+      if (Status s = only_keys(c, lx, "plugins.linux",
+                               {"enabled", "tag", "type_prefixes", "uplink", "rootfs", "pool"});
           !s)
         return s.error();
       p.plugins.linux_enabled = true;
@@ -457,6 +457,18 @@ Result<PipDaemonConfig> parse_pip_config(std::string_view text, const std::strin
           if (!v) return v.error();
           p.plugins.linux_options.type_prefixes.push_back(*v);
         }
+      }
+      if (lx["rootfs"]) {
+        auto v = boolean(c, lx["rootfs"], "plugins.linux.rootfs");
+        if (!v) return v.error();
+        p.plugins.linux_options.rootfs = *v;
+      }
+      if (lx["pool"]) {
+        auto v = number(c, lx["pool"], "plugins.linux.pool", 0, false);
+        if (!v) return v.error();
+        if (*v != static_cast<double>(static_cast<std::size_t>(*v)) || *v > 1000)
+          return c.err(lx["pool"], "plugins.linux.pool", "must be a whole number from 0 to 1000");
+        p.plugins.linux_options.pool = static_cast<std::size_t>(*v);
       }
       if (YAML::Node u = lx["uplink"]) {
         // Transit links' way out (netlab/substrate.h, Uplink).

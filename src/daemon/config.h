@@ -32,6 +32,10 @@
 //     # PIP's name, 1-8 characters [a-z0-9]); type_prefixes default /node and
 //     # /link, the simulation's, so enable one of the two or narrow one:
 //     #   linux: {enabled: true, tag: pip1}
+//     # Each node has its own root filesystem (rootfs: true, the default;
+//     # under /var/lib/cloudnet/lab/<tag>) and `pool` roots (default 2) are
+//     # kept ready so creating a node does not wait for one (pool: 0 builds
+//     # each on demand).
 //     # Transit links to other providers (a VNP's partials) need an uplink:
 //     # the lab's tunnel bridge joins the exchange namespace cn-ix-<exchange>
 //     # with this address (its prefix is every provider's there), hanging

@@ -235,6 +235,10 @@ Result<std::optional<double>> link_bandwidth_mbps(const std::vector<Allocation>&
 LinuxPlugin::LinuxPlugin(LinuxOptions options, netlab::Tag tag) : options_(std::move(options)) {
   netlab::LabOptions lo;
   lo.cgroup_root = options_.cgroup_root;
+  if (options_.rootfs) {
+    lo.rootfs_base = options_.rootfs_base;
+    lo.rootfs_pool = options_.pool;
+  }
   lab_ = std::make_unique<netlab::Lab>(std::move(tag), lo);
 }
 
@@ -816,6 +820,8 @@ Status LinuxPlugin::switch_over(const EmbeddingUnit& unit, const UnitNode& node,
     if (Status s = lab_->suspend_node(unit.net, from.second); !s)
       return Error(s.error().code, what + ": " + s.error().message);
   if (*state != netlab::NodeState::kAbsent) {
+    if (Status s = lab_->move_rootfs(unit.net, from.second, now); !s)
+      return Error(s.error().code, what + ": " + s.error().message);
     if (Status s = lab_->copy_addresses(unit.net, from.second, now); !s) return s;
     const std::string old_ns = lab_->netns_of(unit.net, from.second);
     for (const auto& i : node.interfaces) (void)netlab::ip(old_ns, {"link", "set", i, "down"});

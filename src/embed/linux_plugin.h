@@ -60,9 +60,12 @@
 //   3. the old instance goes when the unit that lost it is updated or
 //      removed.
 // What survives a move: the node's identity, limits, interface MACs,
-// addresses and routes. What does not: its processes and their memory (no
-// CRIU in this kernel); the new instance starts its init afresh. There is
-// no per-node root filesystem yet, so there are no files to carry over.
+// addresses and routes, and its files. What does not: its processes and
+// their memory (no CRIU in this kernel); the new instance starts its init
+// afresh. The
+// node's root filesystem moves with it (in the lab every host's roots share
+// one filesystem, so that is a rename while the old instance is frozen; on
+// real hosts it would be a copy).
 // migrations() lists every move with its downtime; the operator's log
 // (stderr) gets one line each.
 //
@@ -118,6 +121,13 @@ struct LinuxOptions {
   bool shape_substrate = true;
   // The lab's uplink to the exchange, for transit links (netlab/substrate.h).
   std::optional<netlab::Uplink> uplink;
+  // Each node's own root filesystem (netlab/rootfs.h) under
+  // <rootfs_base>/<tag>, and the pre-allocation pool of ready roots (the
+  // paper's VM image cache): `pool` roots are built ahead, so creating a
+  // node does not wait for one.
+  bool rootfs = true;
+  std::string rootfs_base = netlab::kRootfsBase;
+  std::size_t pool = 2;
 };
 
 // Identifiers of locally allocated VNIs (see above).

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "netlab/rootfs.h"
+
 namespace cloudnet::netlab {
 
 namespace {
@@ -402,6 +404,18 @@ std::string Leftovers::describe() const {
 
 namespace {
 
+// kRootfsBase/<tag> of `tag` or of every tag.
+std::vector<std::string> root_folders(const Tag* tag) {
+  const std::string base = kRootfsBase;
+  if (tag) {
+    if (is_dir(base + "/" + tag->str())) return {base + "/" + tag->str()};
+    return {};
+  }
+  std::vector<std::string> out;
+  for (const auto& t : list_dir(base, true)) out.push_back(base + "/" + t);
+  return out;
+}
+
 // <root>/<ctl>/cloudnet/<tag> folders of `tag` or of every tag.
 std::vector<std::string> tag_folders(const Tag* tag, const std::string& root) {
   std::vector<std::string> out;
@@ -432,6 +446,7 @@ Result<Leftovers> find_leftovers(const Tag* tag, const std::string& cgroup_root)
     l.cgroups.push_back(f);
     for (const auto& k : list_dir(f, true)) l.cgroups.push_back(f + "/" + k);
   }
+  for (const auto& r : root_folders(tag)) l.roots.push_back(r);
   return l;
 }
 
@@ -483,6 +498,9 @@ Status cleanup(const Tag* tag, const std::string& cgroup_root) {
     for (const auto& k : list_dir(f, true)) append_error(errors, rmdir_retry(f + "/" + k));
     append_error(errors, rmdir_retry(f));
   }
+  // 5. Root filesystems (their mounts lived in the nodes' mount
+  // namespaces, gone with their processes).
+  for (const auto& r : root_folders(tag)) append_error(errors, remove_tree(r));
   // The shared cloudnet folder stays for a single tag's cleanup (another
   // owner may be creating its tag folder in it right now); all-tag cleanup
   // removes it when it is empty.

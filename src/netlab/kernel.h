@@ -109,7 +109,8 @@ struct Leftovers {
   std::vector<std::string> netns;    // namespace names
   std::vector<std::string> links;    // interfaces in the root namespace
   std::vector<std::string> cgroups;  // cgroup directories
-  bool empty() const { return netns.empty() && links.empty() && cgroups.empty(); }
+  std::vector<std::string> roots;    // root filesystem folders (rootfs.h, kRootfsBase)
+  bool empty() const { return netns.empty() && links.empty() && cgroups.empty() && roots.empty(); }
   std::string describe() const;
 };
 
@@ -118,7 +119,8 @@ Result<Leftovers> find_leftovers(const Tag* tag, const std::string& cgroup_root 
 // Removes it, the way `mn -c` does for Mininet: kills the processes in the
 // tag's cgroups and namespaces, deletes the namespaces (virtual nodes first,
 // so their VXLAN devices go before the substrate hosts they were made in),
-// root-namespace interfaces with the prefix and the cgroup folders. Carries
+// root-namespace interfaces with the prefix, the cgroup folders and the
+// nodes' root filesystems under kRootfsBase/<tag> (rootfs.h). Carries
 // on past failures and reports them together; idempotent.
 Status cleanup(const Tag* tag, const std::string& cgroup_root = "/sys/fs/cgroup");
 

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -95,12 +96,47 @@ Status Lab::build_substrate(const flerd::Document& ul, const SubstrateOptions& o
   if (auto st = netlab::build_substrate(*plan); !st) return st;
   std::lock_guard lock(mu_);
   substrate_ = std::make_unique<SubstratePlan>(std::move(*plan));
+  start_pool_locked();
   return Status::Ok();
 }
 
 void Lab::adopt_substrate(SubstratePlan plan) {
   std::lock_guard lock(mu_);
   substrate_ = std::make_unique<SubstratePlan>(std::move(plan));
+  start_pool_locked();
+}
+
+std::string Lab::roots_dir() const {
+  if (options_.rootfs_base.empty()) return "";
+  return options_.rootfs_base + "/" + tag_.str();
+}
+
+void Lab::start_pool_locked() {
+  if (pool_ || options_.rootfs_base.empty() || options_.rootfs_pool == 0) return;
+  pool_ = std::make_shared<RootfsPool>(roots_dir() + "/.pool", options_.rootfs_pool);
+}
+
+std::shared_ptr<RootfsPool> Lab::rootfs_pool() const {
+  std::lock_guard lock(mu_);
+  return pool_;
+}
+
+std::string Lab::rootfs_of(const std::string& net, const std::string& name) const {
+  if (options_.rootfs_base.empty()) return "";
+  return roots_dir() + "/" + node_key(net, name);
+}
+
+Status Lab::move_rootfs(const std::string& net, const std::string& from, const std::string& to) {
+  const std::string src = rootfs_of(net, from);
+  const std::string dst = rootfs_of(net, to);
+  if (src.empty()) return Status::Ok();
+  if (Status s = remove_tree(dst); !s) return s;
+  std::error_code ec;
+  std::filesystem::rename(src, dst, ec);
+  if (ec)
+    return Error::io("moving the root filesystem of " + net + "/" + from + " to " + to + ": " +
+                     ec.message());
+  return Status::Ok();
 }
 
 const SubstratePlan* Lab::substrate() const {
@@ -115,6 +151,12 @@ Status Lab::remove_substrate() {
     plan = std::move(substrate_);
   }
   if (!plan) return Status::Ok();
+  std::shared_ptr<RootfsPool> pool;
+  {
+    std::lock_guard lock(mu_);
+    pool = std::move(pool_);
+  }
+  pool.reset();  // its thread stops before the roots go
   return netlab::remove_substrate(*plan);
 }
 
@@ -142,6 +184,7 @@ Status Lab::create_node(const NodeSpec& spec) {
   NodeRecord rec;
   rec.spec = spec;
   if (rec.spec.hostname.empty()) rec.spec.hostname = spec.name;
+  std::shared_ptr<RootfsPool> pool;
   rec.netns = node_netns(tag_, spec.net, spec.name);
   const std::string key = node_key(spec.net, spec.name);
   {
@@ -159,15 +202,19 @@ Status Lab::create_node(const NodeSpec& spec) {
     rec.cgroup = std::make_unique<Cgroup>(options_.cgroup_root, tag_, key);
     // Reserve the name while the kernel work runs without the lock.
     nodes_.emplace(key, NodeRecord{});
+    pool = pool_;
   }
+  rec.root = rootfs_of(spec.net, spec.name);
   // Undoes only what this call made: a namespace or cgroup of the same name
   // (a node of an earlier run, to adopt or clean up) stays.
   bool made_netns = false;
+  bool made_root = false;
   auto fail = [&](const Status& st) -> Status {
     if (made_netns) {
       (void)delete_netns(rec.netns);
       (void)rec.cgroup->remove();
     }
+    if (made_root) (void)remove_tree(rec.root);
     std::lock_guard lock(mu_);
     nodes_.erase(key);
     return Error(st.error().code,
@@ -178,6 +225,16 @@ Status Lab::create_node(const NodeSpec& spec) {
   if (auto st = add_netns(rec.netns); !st) return fail(st);
   made_netns = true;
   if (auto st = rec.cgroup->create(spec.limits); !st) return fail(st);
+  if (!rec.root.empty()) {
+    if (std::filesystem::exists(rec.root))
+      return fail(Error::conflict("its root filesystem " + rec.root + " exists already"));
+    std::error_code ec;
+    std::filesystem::create_directories(roots_dir(), ec);
+    Status st = pool ? pool->take(rec.root) : build_rootfs(rec.root);
+    if (!st) return fail(st);
+    made_root = true;
+    if (auto h = set_rootfs_hostname(rec.root, rec.spec.hostname); !h) return fail(h);
+  }
   std::lock_guard lock(mu_);
   nodes_[key] = std::move(rec);
   return Status::Ok();
@@ -220,13 +277,22 @@ Status Lab::start_node(const std::string& net, const std::string& name) {
   }
   // unshare makes the PID namespace (its child is PID 1 there), a mount
   // namespace with a private /proc for it, and kills that child if it dies.
-  std::vector<std::string> argv = {"unshare",      "--pid",        "--fork",
-                                   "--mount-proc", "--kill-child", "--"};
-  argv.insert(argv.end(), n->spec.init.begin(), n->spec.init.end());
+  std::vector<std::string> argv;
+  if (n->root.empty()) {
+    argv = {"unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--"};
+    argv.insert(argv.end(), n->spec.init.begin(), n->spec.init.end());
+  } else {
+    // Its own root: the mounts and the chroot happen in the new namespaces
+    // (rootfs.h).
+    argv = {"unshare", "--pid",         "--fork",  "--kill-child",
+            "--mount", "--propagation", "private", "--"};
+    for (auto& a : chroot_argv(n->root, n->spec.init)) argv.push_back(std::move(a));
+  }
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   const std::string hostname = n->spec.hostname;
+  const std::string root = n->root;
 
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -251,9 +317,16 @@ Status Lab::start_node(const std::string& net, const std::string& name) {
   n->pid = pid;
   lock.unlock();
 
-  // Wait until its init runs, so exec_in_node works right after start.
+  // Wait until its init runs, so exec_in_node works right after start (with
+  // its own root: once it is chrooted there, not while the mounts are made).
   for (int i = 0; i < 1000; ++i) {
-    if (init_pid(net, name)) return Status::Ok();
+    if (auto init = init_pid(net, name)) {
+      if (root.empty()) return Status::Ok();
+      std::error_code ec;
+      const auto at =
+          std::filesystem::read_symlink(detail::cat("/proc/", std::to_string(*init), "/root"), ec);
+      if (!ec && at == std::filesystem::path(root)) return Status::Ok();
+    }
     int status = 0;
     if (reap(pid, std::chrono::milliseconds(0), &status)) {
       std::lock_guard relock(mu_);
@@ -357,6 +430,10 @@ Status Lab::remove_node(const std::string& net, const std::string& name) {
     errors += (errors.empty() ? "" : "; ") + st.error().message;
   if (auto st = Cgroup(options_.cgroup_root, tag_, node_key(net, name)).remove(); !st)
     errors += (errors.empty() ? "" : "; ") + st.error().message;
+  // Its processes, and with them the mounts into its root, are gone.
+  if (const std::string root = rootfs_of(net, name); !root.empty())
+    if (auto st = remove_tree(root); !st)
+      errors += (errors.empty() ? "" : "; ") + st.error().message;
   {
     std::lock_guard lock(mu_);
     nodes_.erase(node_key(net, name));
@@ -393,8 +470,10 @@ Result<CommandOutput> Lab::exec_in_node(const std::string& net, const std::strin
   Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
   auto fds = cg.open_procs();
   if (!fds) return fds.error();
-  std::vector<std::string> full = {"nsenter", "-t", std::to_string(*pid), "-n", "-u", "-p",
-                                   "-m",      "--"};
+  // -r/-w: its root and working directory (a chroot with its own root
+  // filesystem, rootfs.h).
+  std::vector<std::string> full = {
+      "nsenter", "-t", std::to_string(*pid), "-n", "-u", "-p", "-m", "-r", "-w", "--"};
   full.insert(full.end(), argv.begin(), argv.end());
   RunOptions ro;
   ro.timeout = timeout;
@@ -412,8 +491,8 @@ Result<Spawned> Lab::spawn_in_node(const std::string& net, const std::string& na
   Cgroup cg(options_.cgroup_root, tag_, node_key(net, name));
   auto fds = cg.open_procs();
   if (!fds) return fds.error();
-  std::vector<std::string> full = {"nsenter", "-t", std::to_string(*pid1), "-n", "-u", "-p",
-                                   "-m",      "--"};
+  std::vector<std::string> full = {
+      "nsenter", "-t", std::to_string(*pid1), "-n", "-u", "-p", "-m", "-r", "-w", "--"};
   full.insert(full.end(), argv.begin(), argv.end());
   std::vector<char*> args;
   for (auto& a : full) args.push_back(a.data());
@@ -1120,7 +1199,14 @@ Status Lab::set_link_bandwidth(const std::string& net, const std::string& name,
 // ---- everything -------------------------------------------------------------
 
 Status Lab::cleanup() {
+  std::shared_ptr<RootfsPool> pool;
+  {
+    std::lock_guard lock(mu_);
+    pool = std::move(pool_);
+  }
+  pool.reset();  // its thread stops before the roots go
   auto st = netlab::cleanup(&tag_, options_.cgroup_root);
+  if (st && !roots_dir().empty()) st = remove_tree(roots_dir());
   std::lock_guard lock(mu_);
   for (auto& [k, n] : nodes_)
     if (n.pid > 0) reap(n.pid, std::chrono::seconds(1));

@@ -11,8 +11,9 @@
 // from its first instruction. suspend/resume is the freezer; stop kills
 // everything in the groups. The node's state is read back from the kernel
 // (namespace, processes, freezer), so it survives a restart of the caller.
-// There is no separate root filesystem yet: the mount namespace sees the
-// host's files.
+// With LabOptions::rootfs_base each node has its own root filesystem
+// (rootfs.h): init runs chrooted into it, with the host's binaries bound
+// read-only; a pool builds roots ahead (LabOptions::rootfs_pool).
 //
 // Transit link: a link that continues at another provider. Its local
 // segment is an ordinary virtual link whose hosts include the lab's tunnel
@@ -65,6 +66,7 @@
 #include "netlab/command.h"
 #include "netlab/kernel.h"
 #include "netlab/names.h"
+#include "netlab/rootfs.h"
 #include "netlab/substrate.h"
 
 namespace cloudnet::netlab {
@@ -137,6 +139,13 @@ struct LabOptions {
   // The VXLAN devices' MTU: the wires' 1500 less 50 bytes of encapsulation,
   // so tunnelled frames are never fragmented.
   int mtu = 1450;
+  // Each node's own root filesystem (rootfs.h) under <rootfs_base>/<tag>;
+  // empty: nodes see the host's files (their mount namespace is still
+  // their own).
+  std::string rootfs_base;
+  // Ready roots kept by the pre-allocation pool while the lab has a
+  // substrate (0: every node builds its own when it is created).
+  std::size_t rootfs_pool = 0;
 };
 
 // Thread-safe: calls for different nodes and links may run at once (an
@@ -175,6 +184,14 @@ class Lab {
   // itself: the network state a migrating node keeps (its processes do not:
   // no checkpointing in this kernel).
   Status copy_addresses(const std::string& net, const std::string& from, const std::string& to);
+  // The node's root filesystem folder ("" without LabOptions::rootfs_base).
+  std::string rootfs_of(const std::string& net, const std::string& name) const;
+  // Moves `from`'s root filesystem to `to` (replacing the fresh one `to`
+  // got): a migrating node keeps its files. One filesystem holds every lab
+  // host's roots, so this is a rename; between real hosts it is a copy.
+  Status move_rootfs(const std::string& net, const std::string& from, const std::string& to);
+  // The pool, while the lab has a substrate and LabOptions::rootfs_pool > 0.
+  std::shared_ptr<RootfsPool> rootfs_pool() const;
   // From the kernel: no namespace -> absent; no process -> stopped; freezer
   // FROZEN -> suspended; else running.
   Result<NodeState> node_state(const std::string& net, const std::string& name) const;
@@ -268,7 +285,8 @@ class Lab {
     std::string host_netns;    // the substrate host's namespace
     std::string host_address;  // its loopback address: the VTEP
     std::unique_ptr<Cgroup> cgroup;
-    pid_t pid = -1;  // our child (unshare) while started by us
+    std::string root;  // its root filesystem; empty: the host's
+    pid_t pid = -1;    // our child (unshare) while started by us
   };
   struct EndpointRecord {
     LinkEndpoint spec;
@@ -305,6 +323,10 @@ class Lab {
   const LabOptions options_;
   mutable std::mutex mu_;
   std::unique_ptr<SubstratePlan> substrate_;
+  std::shared_ptr<RootfsPool> pool_;
+  // <rootfs_base>/<tag>; empty without roots.
+  std::string roots_dir() const;
+  void start_pool_locked();
   std::map<std::string, NodeRecord> nodes_;  // by node_key
   std::map<std::string, LinkRecord> links_;  // by net + "/" + name
 };

@@ -297,6 +297,16 @@ TEST_F(LinuxE2E, ModifyMigratesANodeAndItsLinkKeepsWorking) {
   ASSERT_TRUE(in_node(ns2, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.62.1"}));
   auto mac = netlab::run_ok({"ip", "-n", ns1, "-br", "link", "show", "eth0"});
   ASSERT_TRUE(mac.ok());
+  // A file in the node's own root filesystem, written from inside it.
+  auto in_root = [&](const std::string& node, const std::string& cmd) {
+    auto procs = netlab::run_ok({"cat", "/sys/fs/cgroup/freezer/cloudnet/" + tag_->str() + "/" +
+                                            netlab::node_key(v->id, node) + "/cgroup.procs"});
+    if (!procs.ok() || procs->empty()) return false;
+    auto r = netlab::run({"nsenter", "-t", procs->substr(0, procs->find('\n')), "-m", "-r", "-w",
+                          "--", "/bin/sh", "-c", cmd});
+    return r.ok() && r->exit_code == 0;
+  };
+  ASSERT_TRUE(in_root("VHost1", "echo kept > /root/marker"));
 
   auto after = flerd::read_file(fixtures + "request-move-after.yaml");
   ASSERT_TRUE(after.ok()) << after.diagnostics.format();
@@ -317,6 +327,7 @@ TEST_F(LinuxE2E, ModifyMigratesANodeAndItsLinkKeepsWorking) {
   EXPECT_TRUE(in_node(ns2, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.62.1"}));
   EXPECT_TRUE(in_node(moved, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.62.2"}));
   EXPECT_TRUE(in_node(moved, {"sh", "-c", "ip route | grep -q '10.99.0.0/16 via 192.168.62.2'"}));
+  EXPECT_TRUE(in_root("VHost1@s:h3", "grep -q kept /root/marker")) << "the node's file was lost";
   // A node action reaches the new instance, and the hostname stayed.
   ASSERT_TRUE(alice.provision(kAnyone, v->id, roles::Action::kSuspend, "c:vhost1").ok());
   auto frozen =

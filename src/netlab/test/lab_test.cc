@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -25,6 +26,7 @@
 #include "flerd/io.h"
 #include "netlab/kernel.h"
 #include "netlab/lab.h"
+#include "netlab/rootfs.h"
 #include "netlab/test/lab_fixtures.h"
 
 namespace cloudnet::netlab {
@@ -321,6 +323,54 @@ TEST_F(NetlabLab, TransitLinkJoinsTwoLabsAndVNetsStayApart) {
   auto left = find_leftovers(&*other);
   ASSERT_TRUE(left.ok());
   EXPECT_TRUE(left->empty()) << left->describe();
+}
+
+// Nodes with their own root filesystem (rootfs.h): the host's binaries
+// read-only, their own /etc and /root, nothing of it visible on the host or
+// in the other node, gone with the node; the pool hands out ready roots.
+TEST_F(NetlabLab, OwnRootFilesystemsFromThePool) {
+  LabOptions o;
+  o.rootfs_base = kRootfsBase;
+  o.rootfs_pool = 2;
+  lab_ = std::make_unique<Lab>(*tag_, o);
+  build_line();
+  auto pool = lab_->rootfs_pool();
+  ASSERT_NE(pool, nullptr);
+  EXPECT_TRUE(pool->wait_full(30000)) << "the pool did not fill";
+  node("fs", "a", "s:h1");
+  node("fs", "b", "s:h2");
+  EXPECT_LT(pool->ready(), 2u + 1u);
+  ASSERT_TRUE(lab_->start_node("fs", "a").ok());
+  ASSERT_TRUE(lab_->start_node("fs", "b").ok());
+  auto in = [&](const std::string& node, const std::string& cmd) {
+    auto r = lab_->exec_in_node("fs", node, {"/bin/sh", "-c", cmd});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : CommandOutput{};
+  };
+  EXPECT_EQ(in("a", "cat /etc/hostname").out, "a\n");
+  EXPECT_EQ(in("a", "echo one > /root/note && cat /root/note").exit_code, 0);
+  EXPECT_NE(in("b", "cat /root/note").exit_code, 0) << "b sees a's file";
+  EXPECT_NE(in("a", "touch /usr/cloudnet-test").exit_code, 0) << "/usr is writable in a node";
+  EXPECT_EQ(in("a", "ping -V >/dev/null && ls /proc/1/cmdline >/dev/null").exit_code, 0);
+  const std::string root = lab_->rootfs_of("fs", "a");
+  EXPECT_EQ(read_text(root + "/root/note"), "one\n") << "the file is in the node's root";
+  EXPECT_FALSE(std::filesystem::exists("/root/note"));
+  EXPECT_FALSE(std::filesystem::exists("/usr/cloudnet-test"));
+  // A move keeps the files (Lab::move_rootfs, as a migration does).
+  node("fs", "a2", "s:h3");
+  ASSERT_TRUE(lab_->stop_node("fs", "a").ok());
+  ASSERT_TRUE(lab_->move_rootfs("fs", "a", "a2").ok());
+  ASSERT_TRUE(lab_->start_node("fs", "a2").ok());
+  EXPECT_EQ(in("a2", "cat /root/note").out, "one\n");
+  ASSERT_TRUE(lab_->remove_node("fs", "a").ok());
+  ASSERT_TRUE(lab_->remove_node("fs", "a2").ok());
+  EXPECT_FALSE(std::filesystem::exists(lab_->rootfs_of("fs", "a2")));
+  // remove_tree never descends into a mount.
+  const std::string probe = lab_->rootfs_of("fs", "b") + "/mnt";
+  ASSERT_TRUE(run_ok({"mount", "-t", "tmpfs", "tmpfs", probe}).ok());
+  auto refused = remove_tree(lab_->rootfs_of("fs", "b"));
+  EXPECT_FALSE(refused.ok());
+  EXPECT_TRUE(run_ok({"umount", probe}).ok());
 }
 
 TEST_F(NetlabLab, CoLocatedEndpointsOfASharedMedium) {
