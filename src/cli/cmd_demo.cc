@@ -42,6 +42,7 @@
 #ifdef CLOUDNET_HAVE_FEDERATION
 #include "api/remote_provider.h"
 #include "console/client.h"
+#include "console/shell.h"
 #include "embed/linux_plugin.h"
 #include "federation/local_federation.h"
 #include "netlab/command.h"
@@ -150,70 +151,18 @@ std::string linux_unavailable() {
   return "";
 }
 
-// A shell session on a virtual node's console, reached through the relay
-// chain customer -> VNP -> PIP -> node (thesis 3.3.5).
-class ConsoleShell {
- public:
-  static Result<ConsoleShell> open(api::RemoteProvider& provider, const roles::Caller& me,
-                                   const std::string& vnet, const std::string& node) {
-    auto access = provider.console(me, vnet, node);
-    if (!access) return access.error();
-    console::Ticket t;
-    t.host = access->host;
-    t.port = static_cast<std::uint16_t>(access->port);
-    t.token = access->token;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto stream = console::connect(t);
-    if (!stream) return stream.error();
-    ConsoleShell shell;
-    shell.stream_ = std::move(*stream);
-    shell.connect_ms_ =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    return shell;
-  }
-  double connect_ms() const { return connect_ms_; }
-
-  // Runs `command` in the shell; its output and exit code. The end marker
-  // is printed by the shell ("__done <code>__"), so the terminal's echo of
-  // the command line (which holds "$?") never matches it.
-  Result<std::pair<std::string, int>> run(const std::string& command,
-                                          console::Millis timeout = console::Millis(20000)) {
-    const std::string marker = "__done ";
-    if (auto st = stream_.write(command + "; echo \"" + marker + "$?__\"\n"); !st)
-      return st.error();
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    char buf[4096];
-    while (true) {
-      // The marker followed by digits: the shell's output, not the echo.
-      for (std::size_t at = buffer_.find(marker); at != std::string::npos;
-           at = buffer_.find(marker, at + 1)) {
-        const std::size_t digits = at + marker.size();
-        std::size_t end = digits;
-        while (end < buffer_.size() && std::isdigit(static_cast<unsigned char>(buffer_[end])))
-          ++end;
-        if (end == digits || buffer_.compare(end, 2, "__") != 0) continue;
-        std::string out = buffer_.substr(0, at);
-        const int code = std::stoi(buffer_.substr(digits, end - digits));
-        buffer_.erase(0, end + 2);
-        // Drop the echoed command line (up to its first newline).
-        if (auto nl = out.find('\n'); nl != std::string::npos) out.erase(0, nl + 1);
-        return std::make_pair(out, code);
-      }
-      const auto left =
-          std::chrono::duration_cast<console::Millis>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return Error::unavailable("console: no answer to '" + command + "'");
-      auto n = stream_.read(buf, sizeof buf, left);
-      if (!n) return n.error();
-      if (*n == 0) return Error::unavailable("console closed");
-      buffer_.append(buf, *n);
-    }
-  }
-
- private:
-  console::Stream stream_;
-  std::string buffer_;
-  double connect_ms_ = 0;
-};
+// A shell on a virtual node's console through the relay chain customer ->
+// VNP -> PIP -> node (thesis 3.3.5).
+Result<console::Shell> open_shell(api::RemoteProvider& provider, const roles::Caller& me,
+                                  const std::string& vnet, const std::string& node) {
+  auto access = provider.console(me, vnet, node);
+  if (!access) return access.error();
+  console::Ticket t;
+  t.host = access->host;
+  t.port = static_cast<std::uint16_t>(access->port);
+  t.token = access->token;
+  return console::Shell::open(t);
+}
 
 // Lines of `text` that contain `what`, indented.
 std::string lines_with(const std::string& text, const std::string& what) {
@@ -365,10 +314,10 @@ bool show_dataplane(api::RemoteProvider& vnp, const roles::Caller& me, const std
   std::sort(nodes.begin(), nodes.end());
   if (nodes.size() < 2) return false;
   std::cout << "\n== the data plane: shells on the nodes through the relay chain ==\n";
-  auto configure = [&](const std::string& vnet, std::vector<ConsoleShell>& shells,
+  auto configure = [&](const std::string& vnet, std::vector<console::Shell>& shells,
                        std::size_t count) -> bool {
     for (std::size_t k = 0; k < count; ++k) {
-      auto shell = ConsoleShell::open(vnp, me, vnet, nodes[k].first);
+      auto shell = open_shell(vnp, me, vnet, nodes[k].first);
       if (!shell) {
         std::cout << "console " << nodes[k].first << ": " << shell.error().message << "\n";
         return false;
@@ -394,7 +343,7 @@ bool show_dataplane(api::RemoteProvider& vnp, const roles::Caller& me, const std
     }
     return true;
   };
-  std::vector<ConsoleShell> shells;
+  std::vector<console::Shell> shells;
   if (!configure(id, shells, nodes.size())) return false;
   bool ok = true;
   for (std::size_t k = 1; k < nodes.size(); ++k) {
@@ -421,7 +370,7 @@ bool show_dataplane(api::RemoteProvider& vnp, const roles::Caller& me, const std
   second->push_back(v2->id);
   std::cout << "\n== a second VNet " << v2->id
             << " of the same request, with the same addresses ==\n";
-  std::vector<ConsoleShell> shells2;
+  std::vector<console::Shell> shells2;
   if (!configure(v2->id, shells2, nodes.size())) return false;
   const std::string to = "10.0.0." + std::to_string(nodes.size());
   auto own = shells2[0].run("ping -n -c 1 -W 2 " + to, console::Millis(30000));

@@ -25,15 +25,18 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "api/remote_provider.h"
+#include "console/shell.h"
 #include "flerd/io.h"
 #include "http/client.h"
 #include "netlab/command.h"
 #include "netlab/kernel.h"
 #include "netlab/names.h"
+#include "netlab/rootfs.h"
 #include "netlab/substrate.h"
 
 #include "harness.h"
@@ -287,6 +290,93 @@ TEST_F(LinuxVnpE2E, TransitLinkCarriesTrafficAndNothingElse) {
     EXPECT_EQ(std::system(cmd.c_str()), 0);
   }
   EXPECT_FALSE(netlab::netns_exists(netlab::exchange_netns(exchange_)));
+}
+
+// What the VNet was granted holds at each PIP, driven the customer's way:
+// commands through the console relay chain (customer -> VNP -> PIP), node
+// actions through the VNP's provisioning interface.
+TEST_F(LinuxVnpE2E, LimitsSuspendAndResumeThroughTheVnp) {
+  std::string v;
+  const auto [a, b] = webservice(&v);
+  ASSERT_FALSE(b.empty());
+  // VHost2: 1 core, 1 GB; its kernel objects are named by its key.
+  const std::string key = b.substr(netlab::prefix(tags_[1]).size() + 2);
+  const std::string cg = "cloudnet/" + tags_[1].str() + "/" + key;
+  auto access = alice_->console(kAnyone, v, "c:vhost2");
+  ASSERT_TRUE(access.ok()) << access.error().message;
+  console::Ticket t;
+  t.host = access->host;
+  t.port = static_cast<std::uint16_t>(access->port);
+  t.token = access->token;
+  auto shell = console::Shell::open(t);
+  ASSERT_TRUE(shell.ok()) << shell.error().message;
+
+  // CPU: three busy loops for 3 s get one core between them, not the
+  // machine's two (the shell's `times` reports its children's CPU time).
+  auto cpu =
+      shell->run("for i in 1 2 3; do timeout 3 sh -c 'while :; do :; done' & done; wait; times",
+                 console::Millis(30000));
+  ASSERT_TRUE(cpu.ok()) << cpu.error().message;
+  double used = 0;
+  {
+    // The second line of `times`: children's user and system time, "XmY.YYs".
+    std::istringstream lines(cpu->first);
+    std::string line, last;
+    while (std::getline(lines, line))
+      if (line.find('m') != std::string::npos && line.find('s') != std::string::npos) last = line;
+    std::istringstream fields(last);
+    for (std::string f; fields >> f;) {
+      const auto m = f.find('m');
+      if (m == std::string::npos || f.back() != 's') continue;
+      used += std::stod(f.substr(0, m)) * 60 + std::stod(f.substr(m + 1, f.size() - m - 2));
+    }
+  }
+  RecordProperty("cpu_seconds_in_3s", std::to_string(used));
+  EXPECT_GT(used, 1.5) << cpu->first;
+  EXPECT_LT(used, 3 * 1.15) << "more than 1 core: " << cpu->first;
+  EXPECT_EQ(read_text("/sys/fs/cgroup/cpu/" + cg + "/cpu.cfs_quota_us"), "100000\n");
+
+  // Memory: 1.5 GB in a 1 GB node is killed, the node lives on.
+  auto mem = shell->run("head -c 1500M /dev/zero | tail > /dev/null", console::Millis(60000));
+  ASSERT_TRUE(mem.ok()) << mem.error().message;
+  EXPECT_NE(mem->second, 0) << "1.5 GB fit into a 1 GB node";
+  const std::string oom = read_text("/sys/fs/cgroup/memory/" + cg + "/memory.oom_control");
+  EXPECT_NE(oom.find("oom_kill 1"), std::string::npos) << oom;
+  auto alive = shell->run("echo alive");
+  ASSERT_TRUE(alive.ok());
+  EXPECT_NE(alive->first.find("alive"), std::string::npos);
+
+  // Suspend stops the node's processes; resume continues the same ones.
+  auto started = shell->run(
+      "(i=0; while :; do i=$((i+1)); echo $i > /root/count.tmp; mv -f /root/count.tmp "
+      "/root/count; sleep 0.05; done) > /dev/null 2>&1 &");
+  ASSERT_TRUE(started.ok());
+  const std::string count_file =
+      std::string(netlab::kRootfsBase) + "/" + tags_[1].str() + "/" + key + "/root/count";
+  auto count = [&] {
+    const std::string text = read_text(count_file);
+    return text.empty() ? 0L : std::stol(text);
+  };
+  std::this_thread::sleep_for(400ms);
+  ASSERT_GT(count(), 0) << "the counter does not run in the node's root " << count_file;
+  ASSERT_TRUE(alice_->provision(kAnyone, v, roles::Action::kSuspend, "c:vhost2").ok());
+  auto st = alice_->status(kAnyone, v);
+  ASSERT_TRUE(st.ok());
+  for (const auto& e : st->elements)
+    if (e.id == "c:vhost2") {
+      EXPECT_EQ(e.state, "suspended");
+    }
+  const long frozen = count();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(count(), frozen) << "a suspended node ran on";
+  ASSERT_TRUE(alice_->provision(kAnyone, v, roles::Action::kResume, "c:vhost2").ok());
+  std::this_thread::sleep_for(500ms);
+  EXPECT_GT(count(), frozen) << "resume did not continue the node";
+  EXPECT_LT(count(), frozen + 40) << "the counter restarted instead of continuing";
+  EXPECT_TRUE(ping(a, "10.0.0.2"));
+  ASSERT_TRUE(alice_->delete_vnet(kAnyone, v).ok());
+  EXPECT_TRUE(nodes_at(0).empty());
+  EXPECT_TRUE(nodes_at(1).empty());
 }
 
 }  // namespace
