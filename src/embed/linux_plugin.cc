@@ -910,11 +910,24 @@ Result<console::Connector> LinuxPlugin::console(const EmbeddingUnit& unit, const
   std::weak_ptr<LinuxPlugin> self = weak_from_this();
   const std::string net = unit.net;
   const std::string name = here(unit, node);
-  return console::Connector([self, net, name]() -> Result<console::Channel> {
+  const std::string node_name = node.name();
+  return console::Connector([self, net, name, node_name]() -> Result<console::Channel> {
     auto plugin = self.lock();
     if (!plugin) return Error::unavailable("the linux plugin has stopped");
     plugin->reap_consoles(false);
-    auto sp = plugin->lab_->spawn_in_node(net, name, {"/bin/sh", "-i"}, true);
+    // Looked up again when the session opens (thesis 3.3.5): a node that
+    // moved since the ticket was issued is reached where it runs now.
+    std::string where = name;
+    {
+      std::lock_guard lock(plugin->mu_);
+      auto it = plugin->instances_.find({net, node_name});
+      if (it != plugin->instances_.end())
+        for (const auto& [host, instance] : it->second)
+          if (auto now = plugin->lab_->node_state(net, instance);
+              now && *now == netlab::NodeState::kRunning)
+            where = instance;
+    }
+    auto sp = plugin->lab_->spawn_in_node(net, where, {"/bin/sh", "-i"}, true);
     if (!sp) return sp.error();
     {
       std::lock_guard lock(plugin->mu_);

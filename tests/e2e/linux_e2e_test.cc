@@ -15,14 +15,17 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "api/remote_provider.h"
 #include "console/client.h"
+#include "console/shell.h"
 #include "daemon/config.h"
 #include "flerd/io.h"
 #include "http/client.h"
@@ -301,12 +304,24 @@ TEST_F(LinuxE2E, ModifyMigratesANodeAndItsLinkKeepsWorking) {
   auto in_root = [&](const std::string& node, const std::string& cmd) {
     auto procs = netlab::run_ok({"cat", "/sys/fs/cgroup/freezer/cloudnet/" + tag_->str() + "/" +
                                             netlab::node_key(v->id, node) + "/cgroup.procs"});
-    if (!procs.ok() || procs->empty()) return false;
-    auto r = netlab::run({"nsenter", "-t", procs->substr(0, procs->find('\n')), "-m", "-r", "-w",
-                          "--", "/bin/sh", "-c", cmd});
-    return r.ok() && r->exit_code == 0;
+    if (!procs.ok()) return false;
+    // A process of the node inside its root (not unshare's parent, which
+    // is in the node's cgroups but not chrooted).
+    std::istringstream pids(*procs);
+    for (std::string pid; std::getline(pids, pid);) {
+      std::error_code ec;
+      const auto root = std::filesystem::read_symlink("/proc/" + pid + "/root", ec);
+      if (ec || root == "/") continue;
+      auto r = netlab::run({"nsenter", "-t", pid, "-m", "-r", "-w", "--", "/bin/sh", "-c", cmd});
+      return r.ok() && r->exit_code == 0;
+    }
+    return false;
   };
   ASSERT_TRUE(in_root("VHost1", "echo kept > /root/marker"));
+
+  // A console ticket issued before the move, redeemed after it.
+  auto early = alice.console(kAnyone, v->id, "c:vhost1");
+  ASSERT_TRUE(early.ok()) << early.error().message;
 
   auto after = flerd::read_file(fixtures + "request-move-after.yaml");
   ASSERT_TRUE(after.ok()) << after.diagnostics.format();
@@ -328,6 +343,18 @@ TEST_F(LinuxE2E, ModifyMigratesANodeAndItsLinkKeepsWorking) {
   EXPECT_TRUE(in_node(moved, {"ping", "-n", "-q", "-c", "1", "-w", "5", "192.168.62.2"}));
   EXPECT_TRUE(in_node(moved, {"sh", "-c", "ip route | grep -q '10.99.0.0/16 via 192.168.62.2'"}));
   EXPECT_TRUE(in_root("VHost1@s:h3", "grep -q kept /root/marker")) << "the node's file was lost";
+  // The console finds the node where it runs now (thesis 3.3.5).
+  console::Ticket ticket;
+  ticket.host = early->host;
+  ticket.port = static_cast<std::uint16_t>(early->port);
+  ticket.token = early->token;
+  auto shell = console::Shell::open(ticket);
+  ASSERT_TRUE(shell.ok()) << shell.error().message;
+  auto seen = shell->run("cat /root/marker; hostname");
+  ASSERT_TRUE(seen.ok()) << seen.error().message;
+  EXPECT_NE(seen->first.find("kept"), std::string::npos)
+      << "[" << seen->first << "] " << seen->second;
+  EXPECT_NE(seen->first.find("VHost1"), std::string::npos) << seen->first;
   // A node action reaches the new instance, and the hostname stayed.
   ASSERT_TRUE(alice.provision(kAnyone, v->id, roles::Action::kSuspend, "c:vhost1").ok());
   auto frozen =
