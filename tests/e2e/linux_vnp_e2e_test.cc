@@ -28,6 +28,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "api/remote_provider.h"
 #include "console/shell.h"
@@ -290,6 +291,89 @@ TEST_F(LinuxVnpE2E, TransitLinkCarriesTrafficAndNothingElse) {
     EXPECT_EQ(std::system(cmd.c_str()), 0);
   }
   EXPECT_FALSE(netlab::netns_exists(netlab::exchange_netns(exchange_)));
+}
+
+// Three nodes on two links, one link inside pipa and one crossing to pipb:
+// each link carries its own traffic and nothing reaches an interface of
+// another link (no frame of link 1 at N3, none of link 2 at N1), and the
+// links stay separate segments (N1 cannot reach link 2 through N2).
+const char* kChain = R"(namespaces: {c: /cloudnet/test/chain}
+Topology:
+  - GraphLabel: {id: c:ol0, role_identifier: customer1, graph_type: OL, graph_nr: 0, net_identifier: chain}
+    NetworkElement:
+      - {id: c:n1, identifier: N1, ne_type: /node/host/generic, graphLabel: c:ol0, resource: [c:cpu1, c:ram1],
+         features: [{attribute: /position/continent/country, value: /NA/USA, priority: 1, request_flag: true}],
+         networkInterfaces: [{id: c:n1e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:l1a}]}
+      - {id: c:n2, identifier: N2, ne_type: /node/host/generic, graphLabel: c:ol0, resource: [c:cpu2, c:ram2],
+         features: [{attribute: /position/continent/country, value: /NA/USA, priority: 1, request_flag: true}],
+         networkInterfaces: [{id: c:n2e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:l1b},
+                             {id: c:n2e1, identifier: eth1, ni_type: /interface/generic, connectedInterface: c:l2a}]}
+      - {id: c:n3, identifier: N3, ne_type: /node/host/generic, graphLabel: c:ol0, resource: [c:cpu3, c:ram3],
+         features: [{attribute: /position/continent/country, value: /Europe/France, priority: 1, request_flag: true}],
+         networkInterfaces: [{id: c:n3e0, identifier: eth0, ni_type: /interface/generic, connectedInterface: c:l2b}]}
+      - {id: c:l1, identifier: L1, ne_type: /link/generic, graphLabel: c:ol0, resource: [c:bw1],
+         networkInterfaces: [{id: c:l1a, identifier: a, ni_type: /interface/generic, connectedInterface: c:n1e0},
+                             {id: c:l1b, identifier: b, ni_type: /interface/generic, connectedInterface: c:n2e0}]}
+      - {id: c:l2, identifier: L2, ne_type: /link/generic, graphLabel: c:ol0, resource: [c:bw2],
+         networkInterfaces: [{id: c:l2a, identifier: a, ni_type: /interface/generic, connectedInterface: c:n2e1},
+                             {id: c:l2b, identifier: b, ni_type: /interface/generic, connectedInterface: c:n3e0}]}
+    Resource:
+      - {id: c:cpu1, attribute: /host/generic/CPU/amount, value: 0.5, resource_unit: cores, value_type: minimum, request_flag: true}
+      - {id: c:ram1, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
+      - {id: c:cpu2, attribute: /host/generic/CPU/amount, value: 0.5, resource_unit: cores, value_type: minimum, request_flag: true}
+      - {id: c:ram2, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
+      - {id: c:cpu3, attribute: /host/generic/CPU/amount, value: 0.5, resource_unit: cores, value_type: minimum, request_flag: true}
+      - {id: c:ram3, attribute: /host/generic/RAM/real/amount, value: 0.25, resource_unit: GB, value_type: minimum, request_flag: true}
+      - {id: c:bw1, attribute: /link/symmetric/bandwidth, value: 10, resource_unit: Mbps, value_type: minimum, request_flag: true}
+      - {id: c:bw2, attribute: /link/symmetric/bandwidth, value: 10, resource_unit: Mbps, value_type: minimum, request_flag: true}
+)";
+
+TEST_F(LinuxVnpE2E, EveryLinkCarriesItsTrafficAndNothingElse) {
+  auto req = flerd::read_string(kChain, flerd::Format::kYaml, "chain.yaml");
+  ASSERT_TRUE(req.ok()) << req.diagnostics.format();
+  auto v = alice_->create_vnet(kAnyone, req.document, {.ttl_s = 0, .confirm = true});
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  auto node_ns = [&](std::size_t pip, const std::string& name) {
+    for (const auto& n : nodes_at(pip))
+      if (n.ends_with("." + name)) return n;
+    return std::string();
+  };
+  const std::string n1 = node_ns(0, "N1"), n2 = node_ns(0, "N2"), n3 = node_ns(1, "N3");
+  ASSERT_FALSE(n1.empty() || n2.empty() || n3.empty()) << "N1, N2 at pipa and N3 at pipb";
+  for (const auto& [ns, dev, addr] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {n1, "eth0", "10.1.1.1/24"},
+           {n2, "eth0", "10.1.1.2/24"},
+           {n2, "eth1", "10.1.2.2/24"},
+           {n3, "eth0", "10.1.2.3/24"}}) {
+    ASSERT_TRUE(ok_in(ns, {"sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"}));
+    ASSERT_TRUE(ok_in(ns, {"ip", "addr", "add", addr, "dev", dev}));
+    ASSERT_TRUE(ok_in(ns, {"ip", "link", "set", dev, "up"}));
+  }
+  auto rx = [&](const std::string& ns, const std::string& dev) {
+    auto c = netlab::link_counters(ns, dev);
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? c->rx_packets : 0;
+  };
+  // Link 1 (inside pipa): its traffic reaches N2's eth0, nothing at N3.
+  const auto n3_before = rx(n3, "eth0");
+  const auto n2e1_before = rx(n2, "eth1");
+  EXPECT_TRUE(ping(n1, "10.1.1.2", 8));
+  EXPECT_TRUE(ping(n2, "10.1.1.1"));
+  EXPECT_EQ(rx(n3, "eth0"), n3_before) << "link 1's frames reached N3";
+  EXPECT_EQ(rx(n2, "eth1"), n2e1_before) << "link 1's frames reached N2's other link";
+  // Link 2 (across the transit link): nothing at N1.
+  const auto n1_before = rx(n1, "eth0");
+  const auto n2e0_before = rx(n2, "eth0");
+  EXPECT_TRUE(ping(n3, "10.1.2.2", 8));
+  EXPECT_TRUE(ping(n2, "10.1.2.3"));
+  EXPECT_EQ(rx(n1, "eth0"), n1_before) << "link 2's frames reached N1";
+  EXPECT_EQ(rx(n2, "eth0"), n2e0_before) << "link 2's frames reached N2's other link";
+  // Separate segments: N1 has no way onto link 2 (N2 does not route).
+  ASSERT_TRUE(ok_in(n1, {"ip", "route", "add", "10.1.2.0/24", "via", "10.1.1.2"}));
+  EXPECT_FALSE(ping(n1, "10.1.2.3", 2));
+  ASSERT_TRUE(alice_->delete_vnet(kAnyone, v->id).ok());
+  EXPECT_TRUE(nodes_at(0).empty());
+  EXPECT_TRUE(nodes_at(1).empty());
 }
 
 // What the VNet was granted holds at each PIP, driven the customer's way:
