@@ -140,17 +140,6 @@ struct DemoOptions {
   std::string dataplane = "auto";
 };
 
-// Whether the Linux data plane can run here: root, `ip netns`, the cgroup v1
-// controllers; else why not.
-std::string linux_unavailable() {
-  if (::geteuid() != 0) return "not root";
-  if (!netlab::run_ok({"ip", "netns", "list"}).ok()) return "`ip netns` is unavailable";
-  for (const auto& c : netlab::Cgroup::controllers())
-    if (::access(("/sys/fs/cgroup/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
-      return "cgroup v1 controller " + c + " is not mounted";
-  return "";
-}
-
 // A shell on a virtual node's console through the relay chain customer ->
 // VNP -> PIP -> node (thesis 3.3.5).
 Result<console::Shell> open_shell(api::RemoteProvider& provider, const roles::Caller& me,
@@ -406,13 +395,13 @@ int run_federation_demo(const DemoOptions& opt) {
   fo.vnp_strategy = opt.strategy;
   bool linux = opt.dataplane == "linux";
   if (opt.dataplane == "auto") {
-    const std::string why = linux_unavailable();
+    const std::string why = netlab::lab_unavailable({"ping"});
     linux = why.empty();
     if (!linux)
       std::cout << "(the Linux data plane needs root, `ip netns` and cgroup v1: " << why
                 << "; running on the simulation plugin instead)\n";
   } else if (linux) {
-    if (const std::string why = linux_unavailable(); !why.empty()) {
+    if (const std::string why = netlab::lab_unavailable({"ping"}); !why.empty()) {
       std::cerr << "demo: --dataplane linux: " << why << "\n";
       return 1;
     }

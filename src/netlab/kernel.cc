@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -367,6 +368,23 @@ Status Cgroup::remove() {
   for (const auto& c : controllers()) append_error(errors, rmdir_retry(dir(c)));
   if (!errors.empty()) return Error::unavailable(errors);
   return Status::Ok();
+}
+
+std::string lab_unavailable(const std::vector<std::string>& tools, const std::string& cgroup_root) {
+  if (::geteuid() != 0) return "not root (namespaces and cgroups need it)";
+  if (!run_ok({"ip", "netns", "list"}).ok()) return "`ip netns` is unavailable (install iproute2)";
+  for (const auto& c : Cgroup::controllers())
+    if (::access((cgroup_root + "/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
+      return "cgroup v1 controller " + c + " is not mounted at " + cgroup_root + "/" + c;
+  const char* path = std::getenv("PATH");
+  for (const auto& t : tools) {
+    bool found = false;
+    std::istringstream dirs(path ? path : "/usr/bin:/bin");
+    for (std::string d; !found && std::getline(dirs, d, ':');)
+      found = !d.empty() && ::access((d + "/" + t).c_str(), X_OK) == 0;
+    if (!found) return t + " is missing (scripts/install-deps.sh installs it)";
+  }
+  return "";
 }
 
 // ---- leftovers and cleanup ------------------------------------------------

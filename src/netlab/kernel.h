@@ -20,6 +20,12 @@
 
 namespace cloudnet::netlab {
 
+// Why this machine cannot run labs, or "" if it can: root, `ip netns`, the
+// cgroup v1 controllers, and each of `tools` on the PATH (e.g. ping for a
+// test). Tests skip with it, the demo falls back to the simulation.
+std::string lab_unavailable(const std::vector<std::string>& tools = {},
+                            const std::string& cgroup_root = "/sys/fs/cgroup");
+
 // ---- network namespaces -------------------------------------------------
 
 // `ip netns add NAME` and loopback up. kConflict if it exists already.

@@ -575,6 +575,12 @@ bool has_link(const std::string& ns, const std::string& dev) {
 
 }  // namespace
 
+Result<const LabNode*> Lab::host_locked(const std::string& host, const std::string& what) const {
+  const LabNode* h = substrate_ ? substrate_->find(host) : nullptr;
+  if (!h || h->hub) return Error::not_found(what + ": no substrate host '" + host + "'");
+  return h;
+}
+
 Result<std::vector<Lab::EndpointRecord>> Lab::resolve_locked(const LinkSpec& spec,
                                                              const std::string& what) const {
   if (spec.vni == 0 || spec.vni > 0xFFFFFF)
@@ -645,10 +651,10 @@ Status Lab::attach_link(const LinkSpec& spec, const std::string& host) {
     std::lock_guard lock(mu_);
     auto ends = resolve_locked(spec, what);
     if (!ends) return ends.error();
-    const LabNode* h = substrate_->find(host);
-    if (!h || h->hub) return Error::not_found(what + ": no substrate host '" + host + "'");
-    host_netns = h->netns;
-    vtep = h->address;
+    auto h = host_locked(host, what);
+    if (!h) return h.error();
+    host_netns = (*h)->netns;
+    vtep = (*h)->address;
     for (const auto& [k, l] : links_)
       if (k != key && l.spec.vni == spec.vni)
         return Error::conflict(what + ": VNI used by link " + l.spec.net + "/" + l.spec.name);
@@ -766,9 +772,9 @@ Status Lab::reconcile_link(const LinkSpec& spec, const std::string& host) {
     std::lock_guard lock(mu_);
     auto ends = resolve_locked(spec, what);
     if (!ends) return ends.error();
-    const LabNode* h = substrate_->find(host);
-    if (!h || h->hub) return Error::not_found(what + ": no substrate host '" + host + "'");
-    host_netns = h->netns;
+    auto h = host_locked(host, what);
+    if (!h) return h.error();
+    host_netns = (*h)->netns;
     for (auto& e : *ends)
       if (e.host_netns == host_netns) wanted.push_back(std::move(e));
     auto it = links_.find(key);
@@ -898,9 +904,9 @@ Status Lab::update_link_peers(const LinkSpec& spec, const std::string& host) {
     std::lock_guard lock(mu_);
     auto ends = resolve_locked(spec, what);
     if (!ends) return ends.error();
-    const LabNode* h = substrate_->find(host);
-    if (!h || h->hub) return Error::not_found(what + ": no substrate host '" + host + "'");
-    host_netns = h->netns;
+    auto h = host_locked(host, what);
+    if (!h) return h.error();
+    host_netns = (*h)->netns;
     for (const auto& e : *ends)
       if (e.host_netns != host_netns) peers.insert(e.vtep);
     for (const auto& r : spec.remote) peers.insert(r.address);

@@ -306,6 +306,8 @@ class Lab {
     LinkSpec spec;
     std::map<std::string, LinkPart> parts;  // by host namespace
   };
+  // A lab host (not a hub) by id or identifier (kTunnelBridge too); mu_ held.
+  Result<const LabNode*> host_locked(const std::string& host, const std::string& what) const;
   // Endpoints with their hosts and names; mu_ held.
   Result<std::vector<EndpointRecord>> resolve_locked(const LinkSpec& spec,
                                                      const std::string& what) const;

@@ -118,13 +118,8 @@ class LinuxE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     if (std::string(CLOUDNETD_BIN).empty()) GTEST_SKIP() << "cloudnetd is not built";
-    if (::geteuid() != 0) GTEST_SKIP() << "the linux plugin end to end needs root";
-    if (!netlab::run_ok({"ip", "netns", "list"}).ok())
-      GTEST_SKIP() << "`ip netns` is unavailable (install iproute2)";
-    for (const auto& c : netlab::Cgroup::controllers())
-      if (::access(("/sys/fs/cgroup/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
-        GTEST_SKIP() << "cgroup v1 controller " << c << " is not mounted at /sys/fs/cgroup/" << c;
-    if (!netlab::run({"ping", "-V"}).ok()) GTEST_SKIP() << "ping is missing";
+    if (const std::string why = netlab::lab_unavailable({"ping"}); !why.empty())
+      GTEST_SKIP() << why;
     auto tag = netlab::Tag::make("e" + std::to_string(::getpid() % 10000000));
     ASSERT_TRUE(tag.ok());
     tag_ = *tag;
@@ -161,6 +156,15 @@ class LinuxE2E : public ::testing::Test {
       EXPECT_TRUE(left->empty()) << left->describe();
     }
     remove_temp_dir(dir_);
+  }
+
+  // The customer's client of the running daemon.
+  Result<std::unique_ptr<api::RemoteProvider>> alice_client() const {
+    http::ClientOptions co;
+    co.base_url = daemon_->url();
+    co.bearer_token = "alice-token";
+    co.read_timeout = 60s;
+    return api::RemoteProvider::create(co);
   }
 
   // `cloudnetd pip --config ... --cleanup`: exit code and stdout.
@@ -210,11 +214,7 @@ TEST_F(LinuxE2E, VNetOverHttpForwardsPacketsAndLeavesNothing) {
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(left->netns.size(), 2u) << left->describe();
 
-  http::ClientOptions co;
-  co.base_url = daemon_->url();
-  co.bearer_token = "alice-token";
-  co.read_timeout = 60s;
-  auto client = api::RemoteProvider::create(co);
+  auto client = alice_client();
   ASSERT_TRUE(client.ok()) << client.error().message;
   auto& alice = **client;
 
@@ -279,12 +279,8 @@ TEST_F(LinuxE2E, ModifyMigratesANodeAndItsLinkKeepsWorking) {
   const std::string fixtures = std::string(CLOUDNET_SOURCE_DIR) + "/tests/fixtures/lab/";
   write_text(dir_ + "/substrate.yaml", read_text(fixtures + "substrate-3hosts.yaml"));
   ASSERT_TRUE(daemon_->start());
-  http::ClientOptions co;
-  co.base_url = daemon_->url();
-  co.bearer_token = "alice-token";
-  co.read_timeout = 60s;
-  auto client = api::RemoteProvider::create(co);
-  ASSERT_TRUE(client.ok());
+  auto client = alice_client();
+  ASSERT_TRUE(client.ok()) << client.error().message;
   auto& alice = **client;
   auto before = flerd::read_file(fixtures + "request-move-before.yaml");
   ASSERT_TRUE(before.ok()) << before.diagnostics.format();
@@ -381,12 +377,8 @@ TEST_F(LinuxE2E, ModifyMigratesANodeAndItsLinkKeepsWorking) {
 // ran inside them is gone: no checkpointing in this kernel).
 TEST_F(LinuxE2E, RestartAfterKill9ReembedsTheRunningVNet) {
   ASSERT_TRUE(daemon_->start());
-  http::ClientOptions co;
-  co.base_url = daemon_->url();
-  co.bearer_token = "alice-token";
-  co.read_timeout = 60s;
-  auto client = api::RemoteProvider::create(co);
-  ASSERT_TRUE(client.ok());
+  auto client = alice_client();
+  ASSERT_TRUE(client.ok()) << client.error().message;
   auto req = flerd::read_file(kRequest);
   ASSERT_TRUE(req.ok());
   auto v = (*client)->create_vnet(kAnyone, req.document, {.ttl_s = 0, .confirm = true});
@@ -398,8 +390,7 @@ TEST_F(LinuxE2E, RestartAfterKill9ReembedsTheRunningVNet) {
 
   daemon_->kill9();
   ASSERT_TRUE(daemon_->start());
-  co.base_url = daemon_->url();
-  client = api::RemoteProvider::create(co);
+  client = alice_client();
   ASSERT_TRUE(client.ok());
   auto st = (*client)->status(kAnyone, v->id);
   ASSERT_TRUE(st.ok()) << st.error().message;

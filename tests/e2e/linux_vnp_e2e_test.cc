@@ -60,14 +60,8 @@ class LinuxVnpE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     if (std::string(CLOUDNETD_BIN).empty()) GTEST_SKIP() << "cloudnetd is not built";
-    if (::geteuid() != 0) GTEST_SKIP() << "the linux data plane end to end needs root";
-    if (!netlab::run_ok({"ip", "netns", "list"}).ok())
-      GTEST_SKIP() << "`ip netns` is unavailable (install iproute2)";
-    for (const auto& c : netlab::Cgroup::controllers())
-      if (::access(("/sys/fs/cgroup/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
-        GTEST_SKIP() << "cgroup v1 controller " << c << " is not mounted at /sys/fs/cgroup/" << c;
-    if (!netlab::run({"ping", "-V"}).ok()) GTEST_SKIP() << "ping is missing";
-    if (!netlab::run({"iperf3", "--version"}).ok()) GTEST_SKIP() << "iperf3 is missing";
+    if (const std::string why = netlab::lab_unavailable({"ping", "iperf3"}); !why.empty())
+      GTEST_SKIP() << why;
     const long id = ::getpid() % 1000000;
     for (const char* p : {"ea", "eb"}) {
       auto t = netlab::Tag::make(numbered(p, id));

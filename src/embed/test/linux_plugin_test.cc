@@ -117,13 +117,8 @@ TEST(LinuxPluginConfig, ConvertsAllocationsToLimits) {
 class LinuxPluginTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "the linux plugin's kernel tests need root";
-    if (!netlab::run_ok({"ip", "netns", "list"}).ok())
-      GTEST_SKIP() << "`ip netns` is unavailable (install iproute2)";
-    for (const auto& c : netlab::Cgroup::controllers())
-      if (::access(("/sys/fs/cgroup/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
-        GTEST_SKIP() << "cgroup v1 controller " << c << " is not mounted at /sys/fs/cgroup/" << c;
-    if (!netlab::run({"ping", "-V"}).ok()) GTEST_SKIP() << "ping is missing";
+    if (const std::string why = netlab::lab_unavailable({"ping"}); !why.empty())
+      GTEST_SKIP() << why;
     tag_ = netlab::Tag::for_process();
     LinuxOptions o;
     o.tag = tag_->str();

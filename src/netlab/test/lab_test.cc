@@ -75,13 +75,7 @@ void cleanup_dead_test_tags() {
 class NetlabLab : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "netlab kernel tests need root (namespaces, cgroups)";
-    if (!run_ok({"ip", "netns", "list"}).ok())
-      GTEST_SKIP() << "`ip netns` is unavailable (install iproute2)";
-    for (const auto& c : Cgroup::controllers())
-      if (::access(("/sys/fs/cgroup/" + c + "/cgroup.procs").c_str(), F_OK) != 0)
-        GTEST_SKIP() << "cgroup v1 controller " << c << " is not mounted at /sys/fs/cgroup/" << c;
-    if (!run({"ping", "-V"}).ok()) GTEST_SKIP() << "ping is missing (scripts/install-deps.sh)";
+    if (const std::string why = lab_unavailable({"ping"}); !why.empty()) GTEST_SKIP() << why;
     tag_ = Tag::for_process();
     // The same pid may have crashed here before: start from nothing.
     ASSERT_TRUE(cleanup(&*tag_).ok());
