@@ -152,9 +152,12 @@ std::vector<fs::path> corpus() {
   for (const char* dir : {"/examples", "/tests/fixtures"}) {
     const fs::path root = fs::path(CLOUDNET_SOURCE_DIR) / fs::path(dir).relative_path();
     if (!fs::exists(root)) continue;
+    const fs::path daemon = fs::path(CLOUDNET_SOURCE_DIR) / "examples" / "daemon";
     for (const auto& e : fs::recursive_directory_iterator(root)) {
-      // examples/daemon holds daemon configurations, not FleRD documents.
-      if (e.path().parent_path().filename() == "daemon") continue;
+      // examples/daemon (and its folders) holds daemon configurations, not
+      // FleRD documents.
+      const auto rel = e.path().lexically_relative(daemon);
+      if (!rel.empty() && *rel.begin() != "..") continue;
       if (e.is_regular_file() && format_from_path(e.path().string())) files.push_back(e.path());
     }
   }
