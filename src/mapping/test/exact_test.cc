@@ -339,7 +339,7 @@ TEST(WarmStart, EncodedMappingsSatisfyTheModel) {
 // carries the start's objective.
 TEST(WarmStart, OptimumUnchangedAndIncumbentAtOnce) {
   int started = 0;
-  for (std::uint64_t seed = 0; seed < 120; ++seed) {
+  for (std::uint64_t seed = 0; seed < 120 / kShare; ++seed) {
     const Problem p = random_problem(61000 + seed);
     const MappingResult ref = solve_exhaustive(p);
     if (ref.status != Status::kOptimal) continue;
@@ -381,14 +381,14 @@ TEST(WarmStart, OptimumUnchangedAndIncumbentAtOnce) {
       }
     }
   }
-  EXPECT_GT(started, 300);
+  EXPECT_GT(started, 300 / kShare);
 }
 
 // A start that breaks the model is ignored, with a message, and changes
 // nothing.
 TEST(WarmStart, InvalidStartIsIgnored) {
   int tried = 0;
-  for (std::uint64_t seed = 0; seed < 80; ++seed) {
+  for (std::uint64_t seed = 0; seed < 80 / kShare; ++seed) {
     const Problem p = random_problem(62000 + seed);
     const MappingResult ref = solve_exhaustive(p);
     if (ref.status != Status::kOptimal) continue;
@@ -430,7 +430,7 @@ TEST(WarmStart, InvalidStartIsIgnored) {
       ++tried;
     }
   }
-  EXPECT_GT(tried, 40);
+  EXPECT_GT(tried, 40 / kShare);
 }
 
 // ------------------------------------------------------------ time limits

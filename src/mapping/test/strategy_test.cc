@@ -53,12 +53,20 @@ TEST(Strategy, UnknownNameIsAnErrorListingTheKnownOnes) {
   EXPECT_NE(r.error().message.find("deltagap"), std::string::npos);
 }
 
+// Sanitized builds (CI) run about 9x slower per solve: they compare half of
+// the random instances, the plain build (scripts/test.sh) all of them.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kShare = 2;
+#else
+constexpr int kShare = 1;
+#endif
+
 // Every strategy: mappings pass the checker, are never better than the
 // exhaustive optimum, and none is reported for a proven-infeasible instance;
 // the exact ones reach the optimum.
 TEST(Strategy, EveryStrategyAgainstExhaustiveSearch) {
   int feasible = 0;
-  for (std::uint64_t seed = 9000; seed < 9060; ++seed) {
+  for (std::uint64_t seed = 9000; seed < 9000 + 60 / kShare; ++seed) {
     RandomSpec spec;
     spec.p_existing = 0;  // migration cost has its own tests (mip_test)
     const Problem p = random_problem(seed, spec);
@@ -94,7 +102,7 @@ TEST(Strategy, EveryStrategyAgainstExhaustiveSearch) {
       }
     }
   }
-  EXPECT_GT(feasible, 20);  // the sample must exercise the mappings
+  EXPECT_GT(feasible, 20 / kShare);  // the sample must exercise the mappings
 }
 
 TEST(Strategy, AutoChoosesByBudgetAndSize) {
