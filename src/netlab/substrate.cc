@@ -1,5 +1,7 @@
 #include "netlab/substrate.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -376,6 +378,16 @@ Result<SubstratePlan> plan_substrate(const flerd::Document& doc, const Tag& tag,
 
 namespace {
 
+// The lab speaks IPv4 only. With IPv6 on, every device it brings up (the
+// links' VXLAN devices above all) sends router solicitations, DAD and MLD
+// into the customers' segments: provider frames in a VNet.
+Status quiet_ipv6(const std::string& ns) {
+  if (::access("/proc/sys/net/ipv6", F_OK) != 0) return Status::Ok();  // no IPv6 at all
+  for (const char* k : {"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"})
+    if (auto st = set_sysctl(ns, k, "1"); !st) return st;
+  return Status::Ok();
+}
+
 // The tunnel bridge's veth into the exchange (created if this is the first
 // lab there), its address and the routes both ways (substrate.h).
 Status join_exchange(const SubstratePlan& plan, const LabNode& gw) {
@@ -391,6 +403,7 @@ Status join_exchange(const SubstratePlan& plan, const LabNode& gw) {
           std::pair{"net.ipv4.conf.all.rp_filter", "0"},
           std::pair{"net.ipv4.conf.default.rp_filter", "0"}})
       if (auto st = set_sysctl(ex, k, v); !st) return st;
+    if (auto st = quiet_ipv6(ex); !st) return st;
   }
   const std::string xdev = exchange_device(plan.tag);
   if (auto st = ip(gw.netns, {"link", "add", kUplinkDevice, "type", "veth", "peer", "name", xdev,
@@ -430,6 +443,7 @@ Status build_substrate(const SubstratePlan& plan) {
          {std::pair{"net.ipv4.ip_forward", "1"}, std::pair{"net.ipv4.conf.all.rp_filter", "0"},
           std::pair{"net.ipv4.conf.default.rp_filter", "0"}})
       if (auto st = set_sysctl(n.netns, k, v); !st) return fail(st);
+    if (auto st = quiet_ipv6(n.netns); !st) return fail(st);
   }
   for (const auto& w : plan.wires) {
     const auto& a = plan.nodes[static_cast<std::size_t>(w.a)];
